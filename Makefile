@@ -1,0 +1,184 @@
+# Makefile - build, store, tests and benchmarks of planwatch (湖南省动力支撑能力提升行动方案 supervision).
+#
+#   make demo        the whole system on a fresh Debian 12 machine, replaying the plan 2022 -> 2026
+#   make test        install what is missing, build, start the store, run every suite plain and
+#                    under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make             build bin/ingestd bin/evaluatord bin/alertd bin/planctl
+#   make SANITIZE=address,undefined   the same build with sanitizers, into build/san/
+#   make db-start / db-stop           the private PostgreSQL cluster under var/ (unless DATABASE_URL)
+#   make lint fmt    cppcheck; clang-format in place
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+.DELETE_ON_ERROR:
+
+VERSION := 0.1.0
+SERVICES := $(sort $(patsubst services/%/,%,$(dir $(wildcard services/*/*_main.c))))
+
+# Debian packages the build, the tests and the demo use; `make deps` installs the missing ones.
+DEB_PKGS := gcc make pkg-config libczmq-dev libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
+            libpq-dev check libsubunit-dev libcurl4-openssl-dev libjansson-dev postgresql-15 postgresql-client-15 \
+            $(EXTRA_DEB_PKGS)
+
+SANITIZE ?=
+ifeq ($(SANITIZE),)
+BUILD := build/plain
+BINDIR := bin
+else
+BUILD := build/san
+BINDIR := build/san/bin
+endif
+
+PKG_LIBS := libczmq libzmq libprotobuf-c libpq libcurl jansson
+TEST_PKG_LIBS := check
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
+PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null)
+CHECK_CFLAGS = $(shell pkg-config --cflags $(TEST_PKG_LIBS) 2>/dev/null)
+CHECK_LDLIBS = $(shell pkg-config --libs $(TEST_PKG_LIBS) 2>/dev/null)
+
+CC ?= gcc
+OPT ?= -O2
+# snprintf into a bounded buffer truncates by design here; gcc cannot prove the bound, so its
+# format-truncation guesses are off.
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror \
+        -Wno-format-truncation
+CFLAGS := -std=c11 -D_GNU_SOURCE -g $(OPT) $(WARN) -DPLANWATCH_VERSION='"$(VERSION)"' \
+          -I services/common -I $(BUILD)/gen $(PKG_CFLAGS)
+LDLIBS = $(PKG_LDLIBS) -lm
+ifneq ($(SANITIZE),)
+CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+# --- store -------------------------------------------------------------------------------------
+# Without DATABASE_URL the private cluster under var/ serves two databases: planwatch (services,
+# demo) and planwatch_test (the suites wipe and refill it). With DATABASE_URL set, both are that URL.
+DB_URL := $(or $(DATABASE_URL),$(shell deploy/db.sh url planwatch))
+TEST_DB_URL := $(or $(TEST_DATABASE_URL),$(DATABASE_URL),$(shell deploy/db.sh url planwatch_test))
+export PLAN_DIR := $(CURDIR)/deploy/plan
+export MIGRATIONS_DIR := $(CURDIR)/deploy/migrations
+
+# --- sources -----------------------------------------------------------------------------------
+PROTOS := $(wildcard proto/planwatch/v1/*.proto)
+GEN_C := $(patsubst proto/%.proto,$(BUILD)/gen/%.pb-c.c,$(PROTOS))
+GEN_H := $(GEN_C:.c=.h)
+GEN_O := $(GEN_C:.c=.o)
+COMMON_O := $(patsubst %.c,$(BUILD)/%.o,$(wildcard services/common/*.c))
+
+# lib<svc>.a holds a service's modules but its main, so that tests link the real code.
+define service_rules
+$(1)_O := $$(patsubst %.c,$$(BUILD)/%.o,$$(filter-out services/$(1)/$(1)_main.c,$$(wildcard services/$(1)/*.c)))
+$$(BUILD)/lib$(1).a: $$($(1)_O)
+	@mkdir -p $$(@D)
+	ar rcs $$@ $$^
+$$(BINDIR)/$(1): $$(BUILD)/services/$(1)/$(1)_main.o $$(BUILD)/lib$(1).a $$(BUILD)/libcommon.a
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach s,$(SERVICES),$(eval $(call service_rules,$(s))))
+
+SERVICE_LIBS := $(foreach s,$(SERVICES),$(BUILD)/lib$(s).a)
+TEST_SRC := $(wildcard tests/check_*.c)
+TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+BENCH_SRC := $(wildcard tests/bench_*.c)
+BENCH_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(BENCH_SRC))
+TESTUTIL_O := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/testutil*.c))
+
+.PHONY: all deps test test-run test-build db-start db-stop migrate lint fmt fmt-check clean \
+        distclean bench-ingest bench-eval bench-alert bench-report
+
+all: $(foreach s,$(SERVICES),$(BINDIR)/$(s))
+
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: proto/%.proto
+	@mkdir -p $(BUILD)/gen
+	protoc-c --proto_path=proto --c_out=$(BUILD)/gen $<
+
+# Generated code is protobuf-c's, not ours: compiled without -Werror so a newer generator
+# cannot break the build.
+$(GEN_O): %.o: %.c
+	$(CC) -std=c11 -g $(OPT) $(filter -fsanitize=% -fno-%,$(CFLAGS)) -I $(BUILD)/gen $(PKG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/services/%.o: services/%.c $(GEN_H) $(wildcard services/common/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/%.c $(GEN_H) $(wildcard services/common/*.h tests/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -I tests $(foreach s,$(SERVICES),-I services/$(s)) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libcommon.a: $(COMMON_O) $(GEN_O)
+	@mkdir -p $(@D)
+	ar rcs $@ $^
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TESTUTIL_O) $(SERVICE_LIBS) $(BUILD)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $< $(TESTUTIL_O) $(SERVICE_LIBS) $(BUILD)/libcommon.a \
+	    $(CHECK_LDLIBS) $(LDLIBS)
+
+-include $(shell find build -name '*.d' 2>/dev/null)
+
+# --- dependencies ------------------------------------------------------------------------------
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+	    echo "missing Debian packages; run: sudo apt-get install -y" $$missing; exit 1; \
+	fi; \
+	echo "deps: installing" $$missing; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends $$missing >/dev/null
+
+# --- store -------------------------------------------------------------------------------------
+db-start: deps
+	@if [ -z "$$DATABASE_URL" ]; then deploy/db.sh start planwatch planwatch_test; fi
+
+db-stop:
+	@deploy/db.sh stop
+
+# Apply migrations and load the plan catalog into the service database.
+migrate: all db-start
+	DATABASE_URL='$(DB_URL)' $(BINDIR)/planctl migrate
+	DATABASE_URL='$(DB_URL)' $(BINDIR)/planctl plan load $(PLAN_DIR)
+
+# --- tests -------------------------------------------------------------------------------------
+# The README's test command. Every suite runs twice: plain, then with ASan + UBSan.
+test: deps
+	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory migrate
+	$(MAKE) --no-print-directory test-run
+	$(MAKE) --no-print-directory SANITIZE=address,undefined test-run
+	@echo "test: all suites passed, plain and sanitized"
+
+test-build: all $(TEST_BIN) $(BENCH_BIN)
+
+test-run: test-build
+	@fail=0; for t in $(TEST_BIN); do \
+	    echo "== $$t"; \
+	    TEST_DATABASE_URL='$(TEST_DB_URL)' PLANWATCH_BIN='$(CURDIR)/$(BINDIR)' \
+	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	    $$t || fail=1; \
+	done; exit $$fail
+
+# --- benchmarks (figures, not pass/fail) -------------------------------------------------------
+bench-%: all $(BUILD)/tests/bench_% db-start
+	DATABASE_URL='$(TEST_DB_URL)' PLANWATCH_BIN='$(CURDIR)/$(BINDIR)' $(BUILD)/tests/bench_$*
+
+# --- hygiene -----------------------------------------------------------------------------------
+C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null; git ls-files -o --exclude-standard '*.c' '*.h')
+
+lint: $(GEN_H)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
+	    --inline-suppr --suppress=missingIncludeSystem -I services/common \
+	    --std=c11 -D__GNUC__ services tests
+
+fmt:
+	clang-format -i $(C_FILES)
+
+fmt-check:
+	clang-format --dry-run -Werror $(C_FILES)
+
+clean:
+	rm -rf build bin
+
+distclean: clean db-stop
+	rm -rf var

@@ -1,0 +1,37 @@
+/*  planctl_db.c - what every planctl subcommand that reads the store shares */
+#include "planctl.h"
+
+#include "db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+PGconn *
+planctl_db_connect(void)
+{
+    const char *url = getenv("DATABASE_URL");
+    if (!url || !*url) {
+        fprintf(stderr, "planctl: DATABASE_URL is not set (make sets it for the private store: "
+                        "export DATABASE_URL=$(deploy/db.sh url))\n");
+        return NULL;
+    }
+    const char *wait = getenv("PLANCTL_DB_TIMEOUT_MS");
+    int timeout_ms = wait ? atoi(wait) : 10000;
+    db_t *db = db_new(url);
+    PGconn *conn = db ? db_conn(db, timeout_ms) : NULL;
+    if (!conn) {
+        fprintf(stderr, "planctl: cannot connect to the store (DATABASE_URL)\n");
+        db_destroy(&db);
+        return NULL;
+    }
+    PGconn *owned = db_take(db);
+    db_destroy(&db);
+    return owned;
+}
+
+const char *
+planctl_plan_dir(void)
+{
+    const char *dir = getenv("PLAN_DIR");
+    return dir && *dir ? dir : "deploy/plan";
+}
