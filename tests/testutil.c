@@ -173,7 +173,9 @@ testutil_capture(const char *command, int *status)
         len += n;
         if (cap - len < 1024) {
             cap *= 2;
-            out = realloc(out, cap);
+            char *bigger = realloc(out, cap);
+            ck_assert_ptr_nonnull(bigger);
+            out = bigger;
         }
     }
     out[len] = '\0';

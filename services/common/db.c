@@ -404,7 +404,7 @@ db_migrate(PGconn *conn, const char *dir)
         log_warn("db.migrations_missing", "dir=%s", dir);
         return -1;
     }
-    char *names[512];
+    char *names[512] = {0};
     size_t count = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL && count < 512) {
