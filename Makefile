@@ -10,6 +10,7 @@
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 VERSION := 0.1.0
 SERVICES := $(sort $(patsubst services/%/,%,$(dir $(wildcard services/*/*_main.c))))
@@ -52,8 +53,8 @@ endif
 # --- store -------------------------------------------------------------------------------------
 # Without DATABASE_URL the private cluster under var/ serves two databases: planwatch (services,
 # demo) and planwatch_test (the suites wipe and refill it). With DATABASE_URL set, both are that URL.
-DB_URL := $(or $(DATABASE_URL),$(shell deploy/db.sh url planwatch))
-TEST_DB_URL := $(or $(TEST_DATABASE_URL),$(DATABASE_URL),$(shell deploy/db.sh url planwatch_test))
+DB_URL = $(or $(DATABASE_URL),$(shell deploy/db.sh url planwatch))
+TEST_DB_URL = $(or $(TEST_DATABASE_URL),$(DATABASE_URL),$(shell deploy/db.sh url planwatch_test))
 export PLAN_DIR := $(CURDIR)/deploy/plan
 export MIGRATIONS_DIR := $(CURDIR)/deploy/migrations
 
