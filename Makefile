@@ -37,11 +37,17 @@ CHECK_CFLAGS = $(shell pkg-config --cflags $(TEST_PKG_LIBS) 2>/dev/null)
 CHECK_LDLIBS = $(shell pkg-config --libs $(TEST_PKG_LIBS) 2>/dev/null)
 
 CC ?= gcc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
 OPT ?= -O2
 # snprintf into a bounded buffer truncates by design here; gcc cannot prove the bound, so its
 # format-truncation guesses are off.
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror \
         -Wno-format-truncation
+ifneq ($(findstring clang,$(CC)),)
+WARN += -Wno-unknown-warning-option
+endif
 CFLAGS := -std=c11 -D_GNU_SOURCE -g $(OPT) $(WARN) -DPLANWATCH_VERSION='"$(VERSION)"' \
           -I services/common -I $(BUILD)/gen $(PKG_CFLAGS)
 LDLIBS = $(PKG_LDLIBS) -lm
@@ -84,7 +90,8 @@ BENCH_SRC := $(wildcard tests/bench_*.c)
 BENCH_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(BENCH_SRC))
 TESTUTIL_O := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/testutil*.c))
 
-.PHONY: all deps test test-run test-build db-start db-stop migrate lint fmt fmt-check clean \
+.PHONY: all deps test test-run test-build db-start db-stop migrate lint fmt fmt-check clean fuzz \
+        fuzz-build fuzz-replay \
         distclean bench-ingest bench-eval bench-alert bench-report
 
 all: $(foreach s,$(SERVICES),$(BINDIR)/$(s))
@@ -152,13 +159,54 @@ test: deps
 
 test-build: all $(TEST_BIN) $(BENCH_BIN)
 
-test-run: test-build
+test-run: test-build fuzz-replay
 	@fail=0; for t in $(TEST_BIN); do \
 	    echo "== $$t"; \
 	    TEST_DATABASE_URL='$(TEST_DB_URL)' PLANWATCH_BIN='$(CURDIR)/$(BINDIR)' \
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	    $$t || fail=1; \
 	done; exit $$fail
+
+# --- fuzzing -----------------------------------------------------------------------------------
+# `make fuzz FUZZ_SECONDS=N` runs each libFuzzer harness of tests/fuzz/ for N seconds (clang,
+# ASan + UBSan), starting from the committed corpus tests/fuzz/corpus/<harness>/. A crash is saved
+# by libFuzzer as crash-*; copy it into the corpus directory: `make test` replays every corpus
+# file through the same harness (fuzz-replay), so each crash found stays a regression test.
+FUZZ_SECONDS ?= 60
+FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_LIBS = $(SERVICE_LIBS) $(BUILD)/libcommon.a
+FUZZ_INCLUDES := -I tests $(foreach s,$(SERVICES),-I services/$(s))
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(FUZZ_INCLUDES) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBS) $(LDLIBS)
+
+$(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(FUZZ_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(FUZZ_INCLUDES) $(LDFLAGS) -o $@ $< tests/fuzz/replay_main.c $(FUZZ_LIBS) \
+	    $(LDLIBS)
+
+fuzz-build: $(foreach f,$(FUZZ_NAMES),$(BUILD)/fuzz/$(f))
+
+fuzz: deps
+	@command -v clang >/dev/null || { apt-get install -y -qq clang >/dev/null; }
+	$(MAKE) -s --no-print-directory CC=clang SANITIZE=fuzzer-no-link,address,undefined \
+	    BUILD=build/fuzz BINDIR=build/fuzz/bin fuzz-build
+	@for f in $(FUZZ_NAMES); do \
+	    mkdir -p build/fuzz/corpus/$$f tests/fuzz/corpus/$$f; \
+	    echo "== fuzz $$f for $(FUZZ_SECONDS) s"; \
+	    PLAN_DIR=$(CURDIR)/deploy/plan build/fuzz/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) \
+	        -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=build/fuzz/ \
+	        build/fuzz/corpus/$$f tests/fuzz/corpus/$$f 2>&1 | \
+	        grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)' ; \
+	    [ $${PIPESTATUS[0]} -eq 0 ] || { echo "fuzz: $$f failed; see build/fuzz/crash-*"; exit 1; }; \
+	done
+
+fuzz-replay: $(foreach f,$(FUZZ_NAMES),$(BUILD)/replay/$(f))
+	@for f in $(FUZZ_NAMES); do \
+	    printf '== replay %s: ' $$f; \
+	    PLAN_DIR=$(CURDIR)/deploy/plan $(BUILD)/replay/$$f tests/fuzz/corpus/$$f/* || exit 1; \
+	done
 
 # --- benchmarks (figures, not pass/fail) -------------------------------------------------------
 bench-%: all $(BUILD)/tests/bench_% db-start
