@@ -1,0 +1,150 @@
+/*  alertd_mail.c - e-mail through SMTP with libcurl; the Message-ID comes from the alert id */
+#include "alertd.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+//  The message text read by libcurl.
+typedef struct {
+    const char *data; //  whole message
+    size_t len;       //  its length
+    size_t pos;       //  bytes handed over
+} upload_t;
+
+static size_t
+s_read(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    upload_t *u = userdata;
+    size_t room = size * nmemb, left = u->len - u->pos;
+    size_t n = left < room ? left : room;
+    memcpy(ptr, u->data + u->pos, n);
+    u->pos += n;
+    return n;
+}
+
+static const char s_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+//  Base64 of data, lines of 76 characters joined by CRLF when wrap. Owned.
+static char *
+s_base64(const char *data, size_t len, bool wrap)
+{
+    size_t out_len = (len + 2) / 3 * 4;
+    char *out = malloc(out_len + out_len / 76 * 2 + 4);
+    if (!out)
+        return NULL;
+    size_t o = 0, col = 0;
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned v = (unsigned char)data[i] << 16;
+        if (i + 1 < len)
+            v |= (unsigned char)data[i + 1] << 8;
+        if (i + 2 < len)
+            v |= (unsigned char)data[i + 2];
+        out[o++] = s_b64[(v >> 18) & 63];
+        out[o++] = s_b64[(v >> 12) & 63];
+        out[o++] = i + 1 < len ? s_b64[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < len ? s_b64[v & 63] : '=';
+        col += 4;
+        if (wrap && col >= 76 && i + 3 < len) {
+            out[o++] = '\r';
+            out[o++] = '\n';
+            col = 0;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+char *
+mail_message_id(uint64_t alert_id, size_t count, int64_t outbox_id, const char *from, char *buf,
+                size_t size)
+{
+    const char *at = from ? strchr(from, '@') : NULL;
+    const char *domain = at && at[1] ? at + 1 : "planwatch.invalid";
+    if (count > 1)
+        snprintf(buf, size, "planwatch.alert-%llu+%zu.%lld@%.*s", (unsigned long long)alert_id,
+                 count - 1, (long long)outbox_id, (int)strcspn(domain, ">"), domain);
+    else
+        snprintf(buf, size, "planwatch.alert-%llu.%lld@%.*s", (unsigned long long)alert_id,
+                 (long long)outbox_id, (int)strcspn(domain, ">"), domain);
+    return buf;
+}
+
+send_result_t
+mail_send(const receiver_t *receiver, const char *subject, const char *body,
+          const char *message_id, const char *alert_ids, long timeout_ms, char *error)
+{
+    char *subject64 = s_base64(subject, strlen(subject), false);
+    char *body64 = s_base64(body, strlen(body), true);
+    char date[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", localtime_r(&now, &tm));
+    //  To: the recipients as a header line, ", "-separated.
+    char to[1024];
+    snprintf(to, sizeof to, "%s", receiver->to);
+    for (char *p = to; (p = strchr(p, ';')) != NULL;)
+        *p = ',';
+    size_t cap = strlen(body64 ? body64 : "") + strlen(subject64 ? subject64 : "") + 2048;
+    char *message = malloc(cap);
+    send_result_t result = SEND_RETRY;
+    CURL *curl = curl_easy_init();
+    struct curl_slist *rcpt = NULL;
+    if (!subject64 || !body64 || !message || !curl) {
+        snprintf(error, ALERT_ERROR_SIZE, "out of memory");
+        goto cleanup;
+    }
+    snprintf(message, cap,
+             "Date: %s\r\nFrom: planwatch <%s>\r\nTo: %s\r\nSubject: =?UTF-8?B?%s?=\r\n"
+             "Message-ID: <%s>\r\nX-Planwatch-Alert-Ids: %s\r\nMIME-Version: 1.0\r\n"
+             "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n"
+             "\r\n%s\r\n",
+             date, receiver->from, to, subject64, message_id, alert_ids, body64);
+    char list[1024];
+    snprintf(list, sizeof list, "%s", receiver->to);
+    char *save = NULL;
+    for (char *addr = strtok_r(list, ";", &save); addr; addr = strtok_r(NULL, ";", &save)) {
+        char bracketed[300];
+        snprintf(bracketed, sizeof bracketed, "<%s>", addr);
+        rcpt = curl_slist_append(rcpt, bracketed);
+    }
+    char from[300];
+    snprintf(from, sizeof from, "<%s>", receiver->from);
+    upload_t upload = {.data = message, .len = strlen(message), .pos = 0};
+    curl_easy_setopt(curl, CURLOPT_URL, receiver->url);
+    curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from);
+    curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, s_read);
+    curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
+    curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    //  STARTTLS when the server offers it (a mail relay inside the government network may not).
+    curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+    if (*receiver->user) {
+        curl_easy_setopt(curl, CURLOPT_USERNAME, receiver->user);
+        curl_easy_setopt(curl, CURLOPT_PASSWORD, receiver->secret);
+    }
+    CURLcode rc = curl_easy_perform(curl);
+    long code = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+    if (rc == CURLE_OK) {
+        error[0] = '\0';
+        result = SEND_OK;
+    } else {
+        snprintf(error, ALERT_ERROR_SIZE, "SMTP %ld: %s", code, curl_easy_strerror(rc));
+        //  5xx from the server (bad recipient, refused login) will not change by retrying.
+        result = (code >= 500 && code < 600) || rc == CURLE_LOGIN_DENIED ? SEND_PERMANENT
+                                                                        : SEND_RETRY;
+    }
+cleanup:
+    curl_slist_free_all(rcpt);
+    if (curl)
+        curl_easy_cleanup(curl);
+    free(message);
+    free(subject64);
+    free(body64);
+    return result;
+}
