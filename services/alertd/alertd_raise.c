@@ -502,10 +502,10 @@ s_raise_kind(raise_t *self, PGconn *conn, const change_t *c, const char *kind, d
                  c->org, c->indicator ? c->indicator : "", c->period);
     else if (notice)
         snprintf(episode, sizeof episode, "DUE_SOON|%s|%s|%s|%s", what, c->org,
-                 *deadline ? deadline : c->period, c->due_soon_days);
-    else
+                 *c->period ? c->period : deadline, c->due_soon_days);
+    else //  a subject judged per period (quotas) is one episode per period
         snprintf(episode, sizeof episode, "%s|%s|%s|%s", kind, what, c->org,
-                 *deadline ? deadline : c->period);
+                 *c->period ? c->period : deadline);
 
     const char *number = task ? task->number : "", *task_title = task ? task->title : "";
     const char *phrase = target ? target->text : "";

@@ -19,5 +19,6 @@ const char *planctl_plan_dir(void);
 int planctl_cmd_migrate(int argc, char **argv);
 int planctl_cmd_plan(int argc, char **argv);
 int planctl_cmd_clock(int argc, char **argv);
+int planctl_cmd_alerts(int argc, char **argv);
 
 #endif

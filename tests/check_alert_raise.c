@@ -1,0 +1,384 @@
+/*  check_alert_raise.c - status changes -> alerts: every kind, its words and units, routing,
+    no duplicates, resolution, silences, reminders and escalation in working days, acks */
+#include "alert_test.h"
+
+static char *s_dir;
+static alertd_setup_t s_setup;
+static alertd_config_t s_config;
+static PGconn *s_conn;
+
+//  Receivers: the office stream, a webhook for everything, one for 长沙 only, one for 株洲 only,
+//  one for the leading group's office.
+static const char s_receivers[] =
+    "name,channel,kinds,units,url,format,to,from,user,secret_env\n"
+    "office,zmq,*,*,,,,,,\n"
+    "all,webhook,*,*,http://127.0.0.1:9/all,json,,,,\n"
+    "changsha,webhook,REPORT_OVERDUE;OVERDUE,GOV_430100,http://127.0.0.1:9/cs,wecom,,,,\n"
+    "zhuzhou,webhook,*,GOV_430200,http://127.0.0.1:9/zz,dingtalk,,,,\n"
+    "lgo,webhook,OVERDUE,LGO,http://127.0.0.1:9/lgo,json,,,,\n";
+
+static void
+s_setup_store(void)
+{
+    s_conn = testutil_db_fresh(1);
+    s_dir = testutil_tempdir();
+    alert_test_config(&s_config);
+    s_config.receivers_path = alert_test_file(s_dir, "receivers.csv", s_receivers);
+    s_config.escalation_path = alert_test_file(s_dir, "escalation.csv",
+                                               "kind,remind_working_days,escalate_working_days,"
+                                               "escalate_to\nOVERDUE,1,3,LGO\n");
+    s_config.calendar_path = testutil_repo_path("deploy/calendar/holidays_cn.csv");
+    ck_assert_int_eq(alertd_setup_load(&s_setup, &s_config), 0);
+    alert_test_clock(s_conn, "2026-01-10");
+}
+
+static void
+s_teardown_store(void)
+{
+    alertd_setup_free(&s_setup);
+    free((char *)s_config.receivers_path);
+    free((char *)s_config.escalation_path);
+    testutil_rmdir(s_dir);
+    free(s_dir);
+    PQfinish(s_conn);
+}
+
+//  Runs the raiser once, as a fresh alertd would.
+static int
+s_raise(void)
+{
+    raise_t *r = raise_new(&s_config, s_setup.receivers);
+    int n = raise_pending(r, s_conn);
+    raise_destroy(&r);
+    return n;
+}
+
+static long
+s_long(const char *sql)
+{
+    return testutil_db_long(s_conn, sql);
+}
+
+START_TEST(test_alert_raise_overdue_names_everything)
+{
+    alert_test_overdue(s_conn, "T4.1-1");
+    ck_assert_int_eq(s_raise(), 1);
+    PGresult *res = db_query(s_conn,
+                             "SELECT kind, task, task_number, task_title, target, target_text,"
+                             " org_name, deadline::text, value_text, lead_units::text,"
+                             " co_units::text, array_to_string(addressees, ';'), title,"
+                             " evidence->>'value', state FROM alert",
+                             0, NULL);
+    ck_assert_int_eq(PQntuples(res), 1);
+    ck_assert_str_eq(PQgetvalue(res, 0, 0), "OVERDUE");
+    ck_assert_str_eq(PQgetvalue(res, 0, 1), "T4.1");
+    ck_assert_str_eq(PQgetvalue(res, 0, 2), "二（四）1");
+    ck_assert_str_eq(PQgetvalue(res, 0, 3), "培育壮大科技型企业");
+    ck_assert_str_eq(PQgetvalue(res, 0, 4), "T4.1-1");
+    ck_assert_str_eq(PQgetvalue(res, 0, 5), "到2025年高新技术企业达到1.4万家");
+    ck_assert_str_eq(PQgetvalue(res, 0, 6), "湖南省");
+    ck_assert_str_eq(PQgetvalue(res, 0, 7), "2025-12-31");
+    ck_assert_str_eq(PQgetvalue(res, 0, 8), "实际 13200家 / 目标 ≥14000家 · 进度P=0.80");
+    ck_assert_ptr_nonnull(strstr(PQgetvalue(res, 0, 9), "\"省科技厅\""));
+    ck_assert_ptr_nonnull(strstr(PQgetvalue(res, 0, 10), "\"省发展改革委\""));
+    ck_assert_ptr_nonnull(strstr(PQgetvalue(res, 0, 10), "\"省市场监管局\""));
+    ck_assert_str_eq(PQgetvalue(res, 0, 11), "P_SUPV;P_STD;P_DRC;P_MIIT;P_SAMR");
+    ck_assert_ptr_nonnull(strstr(PQgetvalue(res, 0, 12), "已逾期10天"));
+    ck_assert_str_eq(PQgetvalue(res, 0, 13), "13200");
+    ck_assert_str_eq(PQgetvalue(res, 0, 14), "open");
+    PQclear(res);
+    //  the office stream and the catch-all webhook; not 长沙's, 株洲's or LGO's receivers
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_stream"), 1);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox WHERE receiver = 'all'"
+                            " AND state = 'pending'"),
+                     1);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox"), 1);
+    ck_assert_int_eq(s_long("SELECT value::bigint FROM service_state WHERE service = 'alertd'"
+                            " AND name = 'watermark'"),
+                     s_long("SELECT max(id) FROM status_change"));
+}
+END_TEST
+
+START_TEST(test_alert_raise_marks_inferred_units)
+{
+    alert_test_overdue(s_conn, "G-2");
+    ck_assert_int_eq(s_raise(), 1);
+    char *lead = alert_test_str(s_conn, "SELECT lead_units::text FROM alert", NULL);
+    ck_assert_ptr_nonnull(strstr(lead, "\"code\": \"P_STD\""));
+    ck_assert_ptr_nonnull(strstr(lead, "\"inferred\": true"));
+    ck_assert_ptr_null(strstr(lead, "\"inferred\": false"));
+    free(lead);
+}
+END_TEST
+
+START_TEST(test_alert_raise_due_soon_once_per_lead_time)
+{
+    const char *key = "T|T4.1-2|430000|";
+    alert_test_change(s_conn, key, "T4.1-2", "430000", "", NULL, "ON_TRACK", 90, "2025-12-31",
+                      NULL);
+    ck_assert_int_eq(s_raise(), 1);
+    //  the same lead time again (status moved within it): nothing new
+    alert_test_change(s_conn, key, "T4.1-2", "430000", "", "ON_TRACK", "AT_RISK", 90,
+                      "2025-12-31", NULL);
+    ck_assert_int_eq(s_raise(), 0);
+    alert_test_change(s_conn, key, "T4.1-2", "430000", "", "AT_RISK", "AT_RISK", 30, "2025-12-31",
+                      NULL);
+    ck_assert_int_eq(s_raise(), 1);
+    //  achieved before the 7-day mark: no reminder of a deadline already met
+    alert_test_change(s_conn, key, "T4.1-2", "430000", "", "AT_RISK", "ACHIEVED", 7, "2025-12-31",
+                      NULL);
+    ck_assert_int_eq(s_raise(), 0);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert WHERE kind = 'DUE_SOON'"), 2);
+    char *title = alert_test_str(s_conn, "SELECT title FROM alert ORDER BY id DESC LIMIT 1", NULL);
+    ck_assert_ptr_nonnull(strstr(title, "【临期提醒】二（四）1"));
+    free(title);
+}
+END_TEST
+
+START_TEST(test_alert_raise_off_track_superseded_by_overdue)
+{
+    const char *key = "T|T2.1-2|430000|";
+    alert_test_change(s_conn, key, "T2.1-2", "430000", "", "AT_RISK", "OFF_TRACK", 0,
+                      "2025-12-31", "{\"sum\": 40, \"projected\": 70}");
+    ck_assert_int_eq(s_raise(), 1);
+    char *value = alert_test_str(s_conn, "SELECT value_text FROM alert", NULL);
+    ck_assert_str_eq(value, "实际 40亿元 / 目标 ≥100亿元 · 预计 70亿元 · 进度P=0.80");
+    free(value);
+    alert_test_change(s_conn, key, "T2.1-2", "430000", "", "OFF_TRACK", "OVERDUE", 0,
+                      "2025-12-31", "{\"sum\": 80}");
+    ck_assert_int_eq(s_raise(), 1);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert WHERE kind = 'OFF_TRACK'"
+                            " AND state = 'closed'"),
+                     1);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert WHERE kind = 'RESOLVED'"), 0);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert WHERE kind = 'OVERDUE' AND state = 'open'"),
+                     1);
+}
+END_TEST
+
+START_TEST(test_alert_raise_report_overdue_addresses_the_unit)
+{
+    alert_test_change(s_conn, "R|GOV_430100|430100|HTE_COUNT|2024", NULL, "430100", "2024", NULL,
+                      "REPORT_OVERDUE", 0, "2025-03-31", NULL);
+    ck_assert_int_eq(s_raise(), 1);
+    char *title = alert_test_str(s_conn, "SELECT title FROM alert", NULL);
+    ck_assert_str_eq(title, "【逾期未报】长沙市人民政府 未报送 高新技术企业数（长沙市，2024），"
+                            "应于2025-03-31前报送");
+    free(title);
+    char *to = alert_test_str(s_conn, "SELECT array_to_string(addressees, ';') FROM alert", NULL);
+    ck_assert_ptr_nonnull(strstr(to, "P_SUPV"));
+    ck_assert_ptr_nonnull(strstr(to, "GOV_430100"));
+    ck_assert_ptr_null(strstr(to, "GOV_430200"));
+    free(to);
+    //  the office's receivers and 长沙's own; not 株洲's
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox WHERE receiver = 'changsha'"), 1);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox WHERE receiver = 'all'"), 1);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox WHERE receiver = 'zhuzhou'"), 0);
+    //  reported late: resolved, and 长沙 hears of it only if its receiver takes RESOLVED (it does not)
+    alert_test_change(s_conn, "R|GOV_430100|430100|HTE_COUNT|2024", NULL, "430100", "2024",
+                      "REPORT_OVERDUE", "REPORTED", 0, "2025-03-31", NULL);
+    ck_assert_int_eq(s_raise(), 1);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox WHERE receiver = 'changsha'"), 1);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox WHERE receiver = 'all'"), 2);
+}
+END_TEST
+
+START_TEST(test_alert_raise_resolved_when_met)
+{
+    long first = alert_test_overdue(s_conn, "T4.1-1");
+    (void)first;
+    ck_assert_int_eq(s_raise(), 1);
+    long id = s_long("SELECT id FROM alert");
+    alert_test_change(s_conn, "T|T4.1-1|430000|", "T4.1-1", "430000", "", "OVERDUE", "ACHIEVED",
+                      0, "2025-12-31", "{\"value\": 14100}");
+    ck_assert_int_eq(s_raise(), 1);
+    ck_assert_int_eq(s_long("SELECT resolves FROM alert WHERE kind = 'RESOLVED'"), id);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert WHERE state = 'resolved'"
+                            " AND resolved_by IS NOT NULL"),
+                     1);
+    char *title = alert_test_str(s_conn, "SELECT title FROM alert WHERE kind = 'RESOLVED'", NULL);
+    ck_assert_ptr_nonnull(strstr(title, "【已解除】"));
+    ck_assert_ptr_nonnull(strstr(title, "已完成"));
+    free(title);
+    //  the condition returns (revised data): a second occurrence of the episode, notified again
+    alert_test_change(s_conn, "T|T4.1-1|430000|", "T4.1-1", "430000", "", "ACHIEVED", "OVERDUE",
+                      0, "2025-12-31", "{\"value\": 13900}");
+    ck_assert_int_eq(s_raise(), 1);
+    ck_assert_int_eq(s_long("SELECT max(occurrence) FROM alert WHERE kind = 'OVERDUE'"), 2);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_stream"), 3);
+}
+END_TEST
+
+START_TEST(test_alert_raise_never_twice)
+{
+    alert_test_overdue(s_conn, "T4.1-1");
+    alert_test_overdue(s_conn, "T4.1-2");
+    ck_assert_int_eq(s_raise(), 2);
+    //  a restart reads the same store: nothing new
+    ck_assert_int_eq(s_raise(), 0);
+    //  re-evaluation: the evaluator judges the same subjects OVERDUE again (new change rows)
+    alert_test_overdue(s_conn, "T4.1-1");
+    alert_test_overdue(s_conn, "T4.1-2");
+    ck_assert_int_eq(s_raise(), 0);
+    //  a replay from an empty status (old_status NULL)
+    alert_test_change(s_conn, "T|T4.1-1|430000|", "T4.1-1", "430000", "", NULL, "OVERDUE", 0,
+                      "2025-12-31", NULL);
+    ck_assert_int_eq(s_raise(), 0);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert"), 2);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox"), 2);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_stream"), 2);
+}
+END_TEST
+
+START_TEST(test_alert_raise_many_in_batches)
+{
+    //  more changes than one batch: all raised, each once, seqs dense
+    for (int i = 0; i < 450; i++) {
+        char key[64], period[8];
+        snprintf(period, sizeof period, "%d", 1600 + i);
+        snprintf(key, sizeof key, "T|T4.1-1|430000|%s", period);
+        alert_test_change(s_conn, key, "T4.1-1", "430000", period, NULL, "OVERDUE", 0, NULL,
+                          NULL);
+    }
+    ck_assert_int_eq(s_raise(), 450);
+    ck_assert_int_eq(s_long("SELECT count(DISTINCT episode) FROM alert"), 450);
+    ck_assert_int_eq(s_long("SELECT max(seq) - min(seq) + 1 - count(*) FROM alert_stream"), 0);
+    ck_assert_int_eq(s_long("SELECT max(seq) FROM alert_stream"), 450);
+}
+END_TEST
+
+START_TEST(test_alert_silence_suppresses_and_expires)
+{
+    //  planctl: silence the task until 2026-01-12
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "DATABASE_URL='%s' %s alerts silence --task T4.1 --until 2026-01-12"
+             " --reason '数据核对中' --by tester >/dev/null",
+             testutil_db_url(), testutil_bin("planctl"));
+    ck_assert_int_eq(testutil_sh(cmd), 0);
+    alert_test_overdue(s_conn, "T4.1-1");
+    alert_test_overdue(s_conn, "G-2"); //  another task: not silenced
+    ck_assert_int_eq(s_raise(), 2);
+    //  recorded, but its notification is suppressed and it is not on the office stream
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert WHERE task = 'T4.1'"), 1);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox o JOIN alert a ON a.id = o.alert_id"
+                            " WHERE a.task = 'T4.1' AND o.state = 'silenced'"),
+                     1);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox WHERE state = 'pending'"), 1);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_stream"), 1);
+    //  the reminder on 2026-01-12 (a working day) is still silenced ...
+    day_t today;
+    day_parse("2026-01-12", &today);
+    ck_assert_int_ge(remind_run(s_conn, &s_config, s_setup.receivers, s_setup.calendar,
+                                s_setup.rules, s_setup.rule_count, today),
+                     1);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox o JOIN alert a ON a.id = o.alert_id"
+                            " WHERE a.task = 'T4.1' AND o.state = 'pending'"),
+                     0);
+    //  ... the silence has expired on the 13th: the next reminder goes out
+    day_parse("2026-01-13", &today);
+    ck_assert_int_ge(remind_run(s_conn, &s_config, s_setup.receivers, s_setup.calendar,
+                                s_setup.rules, s_setup.rule_count, today),
+                     1);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox o JOIN alert a ON a.id = o.alert_id"
+                            " WHERE a.task = 'T4.1' AND o.state = 'pending' AND o.reminder"),
+                     1);
+}
+END_TEST
+
+START_TEST(test_alert_remind_escalate_ack_working_days)
+{
+    //  raised Thursday 2024-02-08, the last working day before the Spring Festival (除夕 is
+    //  the 9th, a working day in 2024); reminders every working day, escalation after 3
+    alert_test_clock(s_conn, "2024-02-08");
+    alert_test_overdue(s_conn, "T4.1-1");
+    ck_assert_int_eq(s_raise(), 1);
+    static const struct {
+        const char *day;
+        int made;
+        int level;
+    } steps[] = {
+        {"2024-02-08", 0, 0}, //  the raise day itself
+        {"2024-02-09", 1, 0}, //  除夕, a working day: reminder 1
+        {"2024-02-10", 0, 0}, //  春节 holiday ... (Saturday)
+        {"2024-02-14", 0, 0}, //  ... a Wednesday inside the holiday
+        {"2024-02-17", 0, 0}, //  last holiday
+        {"2024-02-18", 1, 0}, //  Sunday 调休 working day: reminder 2
+        {"2024-02-19", 1, 1}, //  3 working days since the raise: escalated to LGO
+        {"2024-02-19", 0, 1}, //  the same day again: nothing
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        day_t today;
+        day_parse(steps[i].day, &today);
+        int made = remind_run(s_conn, &s_config, s_setup.receivers, s_setup.calendar,
+                              s_setup.rules, s_setup.rule_count, today);
+        ck_assert_msg(made == steps[i].made, "%s: made %d, expected %d", steps[i].day, made,
+                      steps[i].made);
+        ck_assert_int_eq(s_long("SELECT level FROM alert"), steps[i].level);
+    }
+    //  the escalation is addressed to LGO: its receiver got exactly that notification
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox WHERE receiver = 'lgo'"), 1);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox WHERE receiver = 'all' AND reminder"),
+                     2);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_stream"), 4);
+    //  acknowledged (planctl): no more reminders
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "DATABASE_URL='%s' %s alerts ack %ld --by 张三 --note 已电话督办 >/dev/null",
+             testutil_db_url(), testutil_bin("planctl"), s_long("SELECT id FROM alert"));
+    ck_assert_int_eq(testutil_sh(cmd), 0);
+    day_t later;
+    day_parse("2024-03-01", &later);
+    ck_assert_int_eq(remind_run(s_conn, &s_config, s_setup.receivers, s_setup.calendar,
+                                s_setup.rules, s_setup.rule_count, later),
+                     0);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_stream"), 4);
+    char *who = alert_test_str(s_conn, "SELECT acked_by || '/' || note FROM alert_ack", NULL);
+    ck_assert_str_eq(who, "张三/已电话督办");
+    free(who);
+}
+END_TEST
+
+START_TEST(test_alert_remind_stops_when_resolved)
+{
+    alert_test_clock(s_conn, "2026-01-05");
+    alert_test_overdue(s_conn, "T4.1-1");
+    ck_assert_int_eq(s_raise(), 1);
+    alert_test_change(s_conn, "T|T4.1-1|430000|", "T4.1-1", "430000", "", "OVERDUE", "ACHIEVED",
+                      0, "2025-12-31", NULL);
+    ck_assert_int_eq(s_raise(), 1);
+    day_t today;
+    day_parse("2026-02-02", &today);
+    ck_assert_int_eq(remind_run(s_conn, &s_config, s_setup.receivers, s_setup.calendar,
+                                s_setup.rules, s_setup.rule_count, today),
+                     0);
+}
+END_TEST
+
+static Suite *
+alert_raise_suite(void)
+{
+    Suite *s = suite_create("alert_raise");
+    TCase *core = tcase_create("core");
+    tcase_add_checked_fixture(core, s_setup_store, s_teardown_store);
+    tcase_set_timeout(core, 60);
+    tcase_add_test(core, test_alert_raise_overdue_names_everything);
+    tcase_add_test(core, test_alert_raise_marks_inferred_units);
+    tcase_add_test(core, test_alert_raise_due_soon_once_per_lead_time);
+    tcase_add_test(core, test_alert_raise_off_track_superseded_by_overdue);
+    tcase_add_test(core, test_alert_raise_report_overdue_addresses_the_unit);
+    tcase_add_test(core, test_alert_raise_resolved_when_met);
+    tcase_add_test(core, test_alert_raise_never_twice);
+    tcase_add_test(core, test_alert_silence_suppresses_and_expires);
+    tcase_add_test(core, test_alert_remind_escalate_ack_working_days);
+    tcase_add_test(core, test_alert_remind_stops_when_resolved);
+    suite_add_tcase(s, core);
+    TCase *limits = tcase_create("limits");
+    tcase_add_checked_fixture(limits, s_setup_store, s_teardown_store);
+    tcase_set_timeout(limits, 120);
+    tcase_add_test(limits, test_alert_raise_many_in_batches);
+    suite_add_tcase(s, limits);
+    return s;
+}
+
+TESTUTIL_MAIN(alert_raise_suite)
