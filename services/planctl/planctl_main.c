@@ -18,6 +18,9 @@ static const command_t s_commands[] = {
     {"plan", planctl_cmd_plan, "plan load [DIR] | plan show [--format table|csv|json]"},
     {"clock", planctl_cmd_clock, "clock show | clock set DATE | clock set system"},
     {"alerts", planctl_cmd_alerts, "alerts tail | list | ack ID | silence: the office's alerts"},
+    {"feed", planctl_cmd_feed, "feed push FILE.csv [--dry-run] [--json]: send figures to ingestd"},
+    {"keys", planctl_cmd_keys, "keys server DIR | keys new UNIT [--dir DIR] | keys list DIR"},
+    {"history", planctl_cmd_history, "history ORG INDICATOR PERIOD | history milestone TARGET"},
 };
 
 static void
