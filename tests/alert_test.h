@@ -99,3 +99,136 @@ alert_test_str(PGconn *conn, const char *sql, const char *param)
 }
 
 #endif
+
+// ---------------------------------------------------------------------------------------------
+//  A real alertd process
+
+#include "service.h"
+
+#include <limits.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct {
+    pid_t pid;          //  the process, 0 when not running
+    int control;        //  ports on 127.0.0.1
+    int pub;            //  office stream PUB
+    int snapshot;       //  office stream snapshot ROUTER
+    int eval;           //  the evaluator PUB it connects to
+    char log[PATH_MAX]; //  its stderr
+    char endpoint[64];  //  control endpoint
+} alert_proc_t;
+
+//  Picks ports for a process. eval_port: the evaluator endpoint (0: a free one).
+static inline void
+alert_proc_init(alert_proc_t *p, const char *dir, const char *name, int eval_port)
+{
+    memset(p, 0, sizeof *p);
+    p->control = testutil_free_port();
+    p->pub = testutil_free_port();
+    p->snapshot = testutil_free_port();
+    p->eval = eval_port ? eval_port : testutil_free_port();
+    snprintf(p->log, sizeof p->log, "%s/%s.log", dir, name);
+    snprintf(p->endpoint, sizeof p->endpoint, "tcp://127.0.0.1:%d", p->control);
+}
+
+//  Starts alertd with the receivers file and extra NAME=value settings (NULL-terminated, may be
+//  NULL), waits until it answers Ping. wait_ping 0: does not wait (a process meant to crash).
+static inline void
+alert_proc_start(alert_proc_t *p, const char *receivers, const char *escalation,
+                 char *const *extra, int wait_ping)
+{
+    static char env[32][PATH_MAX];
+    int n = 0;
+    snprintf(env[n++], PATH_MAX, "DATABASE_URL=%s", testutil_db_url());
+    snprintf(env[n++], PATH_MAX, "ALERT_CONTROL_ENDPOINT=tcp://127.0.0.1:%d", p->control);
+    snprintf(env[n++], PATH_MAX, "ALERT_PUB_ENDPOINT=tcp://127.0.0.1:%d", p->pub);
+    snprintf(env[n++], PATH_MAX, "ALERT_SNAPSHOT_ENDPOINT=tcp://127.0.0.1:%d", p->snapshot);
+    snprintf(env[n++], PATH_MAX, "ALERT_EVAL_ENDPOINT=tcp://127.0.0.1:%d", p->eval);
+    snprintf(env[n++], PATH_MAX, "ALERT_RECEIVERS=%s", receivers);
+    snprintf(env[n++], PATH_MAX, "ALERT_ESCALATION=%s", escalation);
+    snprintf(env[n++], PATH_MAX, "ALERT_CALENDAR=%s",
+             testutil_repo_path("deploy/calendar/holidays_cn.csv"));
+    //  defaults for the tests, which extra may override (later entries win in putenv order)
+    snprintf(env[n++], PATH_MAX, "ALERT_DEADMAN_SECONDS=0");
+    snprintf(env[n++], PATH_MAX, "ALERT_GROUP_WAIT_MS=0");
+    snprintf(env[n++], PATH_MAX, "ALERT_POLL_MS=200");
+    snprintf(env[n++], PATH_MAX, "ALERT_RETRY_MIN_MS=100");
+    snprintf(env[n++], PATH_MAX, "ALERT_RETRY_MAX_MS=400");
+    snprintf(env[n++], PATH_MAX, "ALERT_HTTP_TIMEOUT_MS=3000");
+    snprintf(env[n++], PATH_MAX, "ALERT_PUB_HEARTBEAT_MS=300");
+    snprintf(env[n++], PATH_MAX, "ALERT_TEST_FAULT=");
+    snprintf(env[n++], PATH_MAX, "LOG_LEVEL=info");
+    for (size_t i = 0; extra && extra[i] && n < 31; i++)
+        snprintf(env[n++], PATH_MAX, "%s", extra[i]);
+    char *envp[33];
+    for (int i = 0; i < n; i++)
+        envp[i] = env[i];
+    envp[n] = NULL;
+    char *argv[] = {(char *)testutil_bin("alertd"), NULL};
+    p->pid = testutil_spawn(argv[0], argv, envp, p->log);
+    if (!wait_ping)
+        return;
+    int64_t until = zclock_mono() + 15000;
+    while (service_ping(p->endpoint, 300, NULL) != 0) {
+        int status;
+        ck_assert_msg(waitpid(p->pid, &status, WNOHANG) == 0, "alertd exited at start (see %s)",
+                      p->log);
+        ck_assert_msg(zclock_mono() < until, "alertd does not answer Ping (see %s)", p->log);
+    }
+}
+
+//  Waits up to timeout_ms for the process to end by itself. Returns its status (128 + signal),
+//  -1 when it is still running.
+static inline int
+alert_proc_wait_exit(alert_proc_t *p, int timeout_ms)
+{
+    int64_t until = zclock_mono() + timeout_ms;
+    while (zclock_mono() < until) {
+        int status;
+        if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
+            p->pid = 0;
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
+        zclock_sleep(20);
+    }
+    return -1;
+}
+
+//  Stops it with sig. Returns the exit status.
+static inline int
+alert_proc_stop(alert_proc_t *p, int sig)
+{
+    if (!p->pid)
+        return -1;
+    int rc = testutil_stop(p->pid, sig);
+    p->pid = 0;
+    return rc;
+}
+
+//  Polls a count query until it reaches n or timeout_ms passes. Returns the last count.
+static inline long
+alert_test_wait_count(PGconn *conn, const char *sql, long n, int timeout_ms)
+{
+    int64_t until = zclock_mono() + timeout_ms;
+    long v;
+    while ((v = testutil_db_long(conn, sql)) < n && zclock_mono() < until)
+        zclock_sleep(25);
+    return v;
+}
+
+//  True when the file holds the text.
+static inline int
+alert_test_file_has(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char line[8192];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f))
+        found = strstr(line, text) != NULL;
+    fclose(f);
+    return found;
+}

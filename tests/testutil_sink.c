@@ -115,8 +115,16 @@ s_smtp(state_t *st, int fd)
             s_write(fd, "250-sink\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n");
         else if (!strncasecmp(buf, "HELO", 4))
             s_write(fd, "250 sink\r\n");
-        else if (!strncasecmp(buf, "AUTH", 4))
+        else if (!strncasecmp(buf, "AUTH", 4)) {
+            //  AUTH PLAIN [initial], AUTH LOGIN: ask for what did not come, then accept
+            int asks = !strncasecmp(buf, "AUTH LOGIN", 10) ? 2 : strchr(buf + 11, ' ') ? 0 : 1;
+            for (int k = 0; k < asks; k++) {
+                s_write(fd, "334 \r\n");
+                if (s_read_until(fd, &buf, &cap, 0, "\r\n", 0) == 0)
+                    break;
+            }
             s_write(fd, "235 2.7.0 ok\r\n");
+        }
         else if (!strncasecmp(buf, "RCPT", 4))
             s_write(fd, st->status == 550 ? "550 5.1.1 no such user\r\n" : "250 ok\r\n");
         else if (!strncasecmp(buf, "DATA", 4)) {

@@ -193,6 +193,8 @@ s_alert_json(const Planwatch__V1__Alert *a)
                                       a->reporting_unit->name));
     if (a->seq)
         json_object_set_new(o, "seq", json_integer((json_int_t)a->seq));
+    if (a->notification_id) //  receivers drop repeats by it: the same on every resend
+        json_object_set_new(o, "notification_id", json_integer((json_int_t)a->notification_id));
     return o;
 }
 
