@@ -144,6 +144,14 @@ harness_destroy(harness_t **h_p)
     if (!h)
         return;
     harness_stop(h);
+    //  Sanitized builds: any report from ingestd or planctl fails the test, whatever their
+    //  exit status said.
+    char command[PATH_MAX * 2];
+    snprintf(command, sizeof command,
+             "grep -s -E 'Sanitizer|runtime error:' %s/ingestd.log %s/planctl.err >&2", h->dir,
+             h->dir);
+    int found = testutil_sh(command) == 0;
+    ck_assert_msg(!found, "sanitizer report in %s", h->dir);
     if (!getenv("KEEP_TEST_DIR"))
         testutil_rmdir(h->dir);
     free(h->dir);

@@ -156,15 +156,13 @@ s_blank_record(csv_t *csv)
     return 1;
 }
 
-//  True when the record has a non-blank field beyond the header's columns: an unquoted
-//  "1,400" splits a number in two, and taking the first half would store 1.
+//  True when the record has more fields than the header: an unquoted "1,400" splits a number
+//  in two, and taking the first half would store 1. (Excel writes every row of a sheet with
+//  the same number of fields, so a longer row is never Excel's padding.)
 static int
 s_extra_fields(csv_t *csv, int header_count)
 {
-    for (int i = header_count; i < csv_count(csv); i++)
-        if (strspn(csv_field(csv, i), " \t") != strlen(csv_field(csv, i)))
-            return 1;
-    return 0;
+    return csv_count(csv) > header_count;
 }
 
 static void
