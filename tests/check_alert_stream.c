@@ -1,0 +1,309 @@
+/*  check_alert_stream.c - the office stream (Clone pattern: PUB + snapshot, planctl alerts
+    tail), StatusChange prompts, and the dead man's switch over the evaluator's heartbeats */
+#include "alert_test.h"
+
+#include "bus.h"
+
+#include <jansson.h>
+
+static char *s_dir;
+static PGconn *s_conn;
+static char *s_escalation;
+static char *s_receivers;
+
+static void
+s_setup(void)
+{
+    s_conn = testutil_db_fresh(1);
+    s_dir = testutil_tempdir();
+    alert_test_clock(s_conn, "2026-01-10");
+    s_escalation = alert_test_file(s_dir, "escalation.csv",
+                                   "kind,remind_working_days,escalate_working_days,escalate_to\n"
+                                   "OVERDUE,3,10,LGO\n");
+    s_receivers = alert_test_file(s_dir, "receivers.csv",
+                                  "name,channel,kinds,units,url,format,to,from,user,secret_env\n"
+                                  "office,zmq,*,*,,,,,,\n");
+}
+
+static void
+s_teardown(void)
+{
+    free(s_escalation);
+    free(s_receivers);
+    testutil_rmdir(s_dir);
+    free(s_dir);
+    PQfinish(s_conn);
+}
+
+static long
+s_long(const char *sql)
+{
+    return testutil_db_long(s_conn, sql);
+}
+
+//  n OVERDUE changes of distinct subjects (periods from `from`).
+static void
+s_overdue_many(int from, int n)
+{
+    for (int i = from; i < from + n; i++) {
+        char key[64], period[8];
+        snprintf(period, sizeof period, "%d", 1000 + i);
+        snprintf(key, sizeof key, "T|T4.1-1|430000|%s", period);
+        alert_test_change(s_conn, key, "T4.1-1", "430000", period, NULL, "OVERDUE", 0,
+                          "2025-12-31", NULL);
+    }
+}
+
+//  Starts `planctl alerts tail --json ARGS` against p. Returns the pipe.
+static FILE *
+s_tail_start(const alert_proc_t *p, const char *args)
+{
+    char cmd[PATH_MAX * 2];
+    snprintf(cmd, sizeof cmd,
+             "ALERT_PUB_ENDPOINT=tcp://127.0.0.1:%d ALERT_SNAPSHOT_ENDPOINT=tcp://127.0.0.1:%d"
+             " %s alerts tail --json %s",
+             p->pub, p->snapshot, testutil_bin("planctl"), args);
+    FILE *f = popen(cmd, "r");
+    ck_assert(f != NULL);
+    return f;
+}
+
+//  Reads the tail's JSON lines to its end; checks seqs are first, first+1 ... Returns the count.
+static int
+s_tail_read(FILE *f, long first, int *status)
+{
+    char line[65536];
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        json_t *doc = json_loads(line, 0, NULL);
+        ck_assert_msg(doc != NULL, "tail printed non-JSON: %s", line);
+        ck_assert_int_eq(json_integer_value(json_object_get(doc, "seq")), first + n);
+        ck_assert_str_eq(json_string_value(json_object_get(doc, "kind")), "OVERDUE");
+        ck_assert_str_eq(json_string_value(json_object_get(doc, "task_number")), "二（四）1");
+        json_decref(doc);
+        n++;
+    }
+    int st = pclose(f);
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return n;
+}
+
+START_TEST(test_alert_stream_late_subscriber_catches_up)
+{
+    alert_proc_t p;
+    alert_proc_init(&p, s_dir, "alertd", 0);
+    alert_proc_start(&p, s_receivers, s_escalation, NULL, 1);
+    //  five alerts before any client is there
+    s_overdue_many(0, 5);
+    ck_assert_int_eq(alert_test_wait_count(s_conn, "SELECT count(*) FROM alert_stream", 5, 10000),
+                     5);
+    //  a late client: the snapshot brings 1-5, the stream 6-8, nothing missing or doubled
+    FILE *tail = s_tail_start(&p, "--since 0 --count 8 --timeout 20");
+    zclock_sleep(700);
+    s_overdue_many(5, 3);
+    int status;
+    ck_assert_int_eq(s_tail_read(tail, 1, &status), 8);
+    ck_assert_int_eq(status, 0);
+    //  a client that has seq 6 asks for the rest
+    tail = s_tail_start(&p, "--since 6 --count 2 --timeout 10");
+    ck_assert_int_eq(s_tail_read(tail, 7, &status), 2);
+    ck_assert_int_eq(alert_proc_stop(&p, SIGTERM), 0);
+}
+END_TEST
+
+START_TEST(test_alert_stream_snapshot_and_heartbeat)
+{
+    alert_proc_t p;
+    alert_proc_init(&p, s_dir, "alertd", 0);
+    alert_proc_start(&p, s_receivers, s_escalation, NULL, 1);
+    s_overdue_many(0, 6);
+    ck_assert_int_eq(alert_test_wait_count(s_conn, "SELECT count(*) FROM alert_stream", 6, 10000),
+                     6);
+    zsock_t *dealer = zsock_new(ZMQ_DEALER), *sub = zsock_new(ZMQ_SUB);
+    zsock_set_rcvtimeo(dealer, 5000);
+    zsock_set_rcvtimeo(sub, 5000);
+    ck_assert_int_eq(zsock_connect(dealer, "tcp://127.0.0.1:%d", p.snapshot), 0);
+    ck_assert_int_eq(zsock_connect(sub, "tcp://127.0.0.1:%d", p.pub), 0);
+    zsock_set_subscribe(sub, "planwatch.v1.StreamHeartbeat");
+    //  since 3: exactly 4, 5, 6
+    Planwatch__V1__SnapshotRequest req = PLANWATCH__V1__SNAPSHOT_REQUEST__INIT;
+    req.since_seq = 3;
+    ck_assert_int_eq(bus_send(dealer, &req.base), 0);
+    bus_msg_t *reply = bus_recv(dealer, 0, 0);
+    ck_assert_ptr_nonnull(reply);
+    ck_assert_int_eq(reply->error, BUS_OK);
+    const Planwatch__V1__SnapshotReply *r = (const Planwatch__V1__SnapshotReply *)reply->body;
+    ck_assert_int_eq(r->n_alerts, 3);
+    ck_assert_int_eq(r->alerts[0]->seq, 4);
+    ck_assert_int_eq(r->alerts[2]->seq, 6);
+    ck_assert_int_eq(r->last_seq, 6);
+    ck_assert(!r->more);
+    ck_assert_str_eq(r->alerts[0]->task_title, "培育壮大科技型企业");
+    ck_assert_int_eq(r->alerts[0]->n_lead_units, 1);
+    bus_msg_destroy(&reply);
+    //  the newest two only
+    req.since_seq = 0;
+    req.last = 2;
+    ck_assert_int_eq(bus_send(dealer, &req.base), 0);
+    reply = bus_recv(dealer, 0, 0);
+    r = (const Planwatch__V1__SnapshotReply *)reply->body;
+    ck_assert_int_eq(r->n_alerts, 2);
+    ck_assert_int_eq(r->alerts[0]->seq, 5);
+    bus_msg_destroy(&reply);
+    //  the heartbeat tells a quiet client how far the stream is
+    reply = bus_recv(sub, 0, 0);
+    ck_assert_ptr_nonnull(reply);
+    ck_assert_int_eq(reply->error, BUS_OK);
+    ck_assert_int_eq(((const Planwatch__V1__StreamHeartbeat *)reply->body)->last_seq, 6);
+    bus_msg_destroy(&reply);
+    //  garbage on the snapshot socket gets no crash
+    zstr_sendx(dealer, "planwatch.v1.SnapshotRequest", "\xff\xff\xff", NULL);
+    req.since_seq = 5;
+    req.last = 0;
+    ck_assert_int_eq(bus_send(dealer, &req.base), 0);
+    reply = bus_recv(dealer, 0, 0);
+    ck_assert_ptr_nonnull(reply);
+    ck_assert_int_eq(((const Planwatch__V1__SnapshotReply *)reply->body)->n_alerts, 1);
+    bus_msg_destroy(&reply);
+    zsock_destroy(&dealer);
+    zsock_destroy(&sub);
+    ck_assert_int_eq(alert_proc_stop(&p, SIGTERM), 0);
+}
+END_TEST
+
+START_TEST(test_alert_stream_prompted_by_status_change)
+{
+    zsock_t *pub = zsock_new(ZMQ_PUB);
+    int eval = testutil_free_port();
+    ck_assert_int_ge(zsock_bind(pub, "tcp://127.0.0.1:%d", eval), 0);
+    alert_proc_t p;
+    alert_proc_init(&p, s_dir, "alertd", eval);
+    char *slow[] = {"ALERT_POLL_MS=600000", NULL}; //  no polling after the start
+    alert_proc_start(&p, s_receivers, s_escalation, slow, 1);
+    zclock_sleep(300);
+    long id = alert_test_overdue(s_conn, "T4.1-1");
+    zclock_sleep(500);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert"), 0);
+    Planwatch__V1__StatusChange sc = PLANWATCH__V1__STATUS_CHANGE__INIT;
+    sc.id = (uint64_t)id;
+    sc.target = "T4.1-1";
+    sc.new_status = "OVERDUE";
+    int64_t until = zclock_mono() + 5000;
+    while (s_long("SELECT count(*) FROM alert_stream") == 0 && zclock_mono() < until) {
+        bus_send(pub, &sc.base);
+        zclock_sleep(50);
+    }
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_stream"), 1);
+    //  the prompt carries nothing that matters: a repeated or stray one raises nothing more
+    for (int i = 0; i < 5; i++)
+        bus_send(pub, &sc.base);
+    zstr_sendx(pub, "planwatch.v1.StatusChange", "\x08\xff", NULL);
+    zclock_sleep(300);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert"), 1);
+    ck_assert_int_eq(alert_proc_stop(&p, SIGTERM), 0);
+    zsock_destroy(&pub);
+}
+END_TEST
+
+//  Sends Heartbeats for ms milliseconds.
+static void
+s_beat(zsock_t *pub, int ms)
+{
+    Planwatch__V1__Heartbeat hb = PLANWATCH__V1__HEARTBEAT__INIT;
+    hb.service = "evaluatord";
+    for (int64_t until = zclock_mono() + ms; zclock_mono() < until;) {
+        hb.seq++;
+        hb.sent_at_ms = zclock_time();
+        bus_send(pub, &hb.base);
+        zclock_sleep(100);
+    }
+}
+
+START_TEST(test_alert_deadman_pipeline_down_and_back)
+{
+    zsock_t *pub = zsock_new(ZMQ_PUB);
+    int eval = testutil_free_port();
+    ck_assert_int_ge(zsock_bind(pub, "tcp://127.0.0.1:%d", eval), 0);
+    alert_test_overdue(s_conn, "T4.1-1");
+    alert_proc_t p;
+    alert_proc_init(&p, s_dir, "alertd", eval);
+    char *deadman[] = {"ALERT_DEADMAN_SECONDS=1", "ALERT_POLL_MS=100", NULL};
+    alert_proc_start(&p, s_receivers, s_escalation, deadman, 1);
+    //  heartbeats on the bus: no alarm
+    s_beat(pub, 2000);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert WHERE kind = 'PIPELINE_DOWN'"), 0);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert WHERE kind = 'OVERDUE'"), 1);
+    //  silence: PIPELINE_DOWN, once
+    ck_assert_int_eq(alert_test_wait_count(s_conn,
+                                           "SELECT count(*) FROM alert WHERE kind ="
+                                           " 'PIPELINE_DOWN' AND state = 'open'",
+                                           1, 5000),
+                     1);
+    zclock_sleep(500);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert WHERE kind = 'PIPELINE_DOWN'"), 1);
+    //  back: its own RESOLVED; the OVERDUE alert is not touched
+    s_beat(pub, 800);
+    ck_assert_int_eq(alert_test_wait_count(s_conn,
+                                           "SELECT count(*) FROM alert WHERE kind = 'RESOLVED'",
+                                           1, 5000),
+                     1);
+    ck_assert_int_eq(s_long("SELECT resolves FROM alert WHERE kind = 'RESOLVED'"),
+                     s_long("SELECT id FROM alert WHERE kind = 'PIPELINE_DOWN'"));
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert WHERE kind = 'OVERDUE' AND state = 'open'"),
+                     1);
+    //  the independent path: the evaluator's heartbeat row in the store keeps it quiet too
+    for (int i = 0; i < 20; i++) {
+        db_exec(s_conn,
+                "INSERT INTO service_state (service, name, value) VALUES ('evaluatord',"
+                " 'heartbeat', now()::text) ON CONFLICT (service, name) DO UPDATE SET"
+                " value = excluded.value, updated_at = now()",
+                0, NULL);
+        zclock_sleep(100);
+    }
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert WHERE kind = 'PIPELINE_DOWN'"), 1);
+    //  both on the office stream, in order
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_stream"), 3);
+    ck_assert_int_eq(alert_proc_stop(&p, SIGTERM), 0);
+    zsock_destroy(&pub);
+}
+END_TEST
+
+START_TEST(test_alert_stream_snapshot_in_parts)
+{
+    alert_proc_t p;
+    alert_proc_init(&p, s_dir, "alertd", 0);
+    alert_proc_start(&p, s_receivers, s_escalation, NULL, 1);
+    s_overdue_many(0, 620);
+    ck_assert_int_eq(alert_test_wait_count(s_conn, "SELECT count(*) FROM alert_stream", 620,
+                                           30000),
+                     620);
+    //  more than one reply's worth: the client asks again until it has all
+    FILE *tail = s_tail_start(&p, "--since 0 --count 620 --timeout 30");
+    int status;
+    ck_assert_int_eq(s_tail_read(tail, 1, &status), 620);
+    ck_assert_int_eq(status, 0);
+    ck_assert_int_eq(alert_proc_stop(&p, SIGTERM), 0);
+}
+END_TEST
+
+static Suite *
+alert_stream_suite(void)
+{
+    Suite *s = suite_create("alert_stream");
+    TCase *core = tcase_create("core");
+    tcase_add_checked_fixture(core, s_setup, s_teardown);
+    tcase_set_timeout(core, 90);
+    tcase_add_test(core, test_alert_stream_late_subscriber_catches_up);
+    tcase_add_test(core, test_alert_stream_snapshot_and_heartbeat);
+    tcase_add_test(core, test_alert_stream_prompted_by_status_change);
+    tcase_add_test(core, test_alert_deadman_pipeline_down_and_back);
+    suite_add_tcase(s, core);
+    TCase *limits = tcase_create("limits");
+    tcase_add_checked_fixture(limits, s_setup, s_teardown);
+    tcase_set_timeout(limits, 120);
+    tcase_add_test(limits, test_alert_stream_snapshot_in_parts);
+    suite_add_tcase(s, limits);
+    return s;
+}
+
+TESTUTIL_MAIN(alert_stream_suite)
