@@ -209,7 +209,7 @@ fuzz-replay: $(foreach f,$(FUZZ_NAMES),$(BUILD)/replay/$(f))
 	done
 
 # --- benchmarks (figures, not pass/fail) -------------------------------------------------------
-bench-%: all $(BUILD)/tests/bench_% db-start
+bench-ingest bench-eval bench-alert bench-report: bench-%: all $(BUILD)/tests/bench_% db-start
 	DATABASE_URL='$(TEST_DB_URL)' PLANWATCH_BIN='$(CURDIR)/$(BINDIR)' $(BUILD)/tests/bench_$*
 
 # --- hygiene -----------------------------------------------------------------------------------
