@@ -107,6 +107,6 @@ eval_clock_set(PGconn *conn, const char *date)
 {
     s_exec(conn,
            "WITH s AS (UPDATE system_clock SET as_of = $1::date, set_at = now(), set_by = 'test'"
-           " RETURNING 1) SELECT pg_notify('clock', coalesce($1, 'system')) FROM s",
-           1, DB_PARAMS(date));
+           " RETURNING 1) SELECT pg_notify('clock', $2) FROM s",
+           2, DB_PARAMS(date, date ? date : "system"));
 }

@@ -779,8 +779,10 @@ int
 judge_parse_leads(const char *text, int *leads, size_t max)
 {
     size_t n = 0;
+    if (!text)
+        return 0;
     const char *p = text;
-    while (p && *p) {
+    while (*p) {
         char *end;
         errno = 0;
         long v = strtol(p, &end, 10);
