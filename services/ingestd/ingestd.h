@@ -150,9 +150,10 @@ PGconn *ingestd_store_conn(ingestd_store_t *self, int wait_ms);
 //  True when the connection answers a trivial query (for Pong.store_ok).
 int ingestd_store_ok(ingestd_store_t *self);
 
-//  The catalog, read again whenever `planctl plan load` recorded a newer load. Returns the
-//  cached catalog (borrowed until the next call), or NULL when the store could not be read or
-//  holds no catalog.
+//  The catalog, cached. The connection LISTENs on 'catalog' (`planctl plan load` NOTIFYs it), so
+//  a new load is noticed without a query; after a reconnect the catalog is read again. Returns
+//  the catalog (borrowed until the next call), or NULL when the store could not be read or holds
+//  no catalog yet.
 const catalog_t *ingestd_store_catalog(ingestd_store_t *self, PGconn *conn);
 
 //  Looks up the receipt stored for (unit, feed_id). Returns 1 and an owned receipt in *receipt

@@ -12,7 +12,8 @@
 struct ingestd_store_t {
     db_t *db;           //  the connection that comes back after restarts
     catalog_t *catalog; //  the catalog as last read, NULL before the first read
-    long catalog_load;  //  catalog_load.id it was read at
+    PGconn *listening;  //  the connection that LISTENs on 'catalog' (borrowed), NULL if none
+    int listening_pid;  //  its backend pid: a reconnect may reuse the pointer, not both
 };
 
 ingestd_store_t *
@@ -64,25 +65,56 @@ ingestd_store_ok(ingestd_store_t *self)
     return 0;
 }
 
+//  True when `planctl plan load` committed since the last call (its NOTIFY catalog arrived).
+//  Reads what the server already sent, without a round trip.
+static int
+s_catalog_notified(PGconn *conn)
+{
+    int notified = 0;
+    PQconsumeInput(conn);
+    PGnotify *n;
+    while ((n = PQnotifies(conn)) != NULL) {
+        notified |= strcmp(n->relname, "catalog") == 0;
+        PQfreemem(n);
+    }
+    return notified;
+}
+
 const catalog_t *
 ingestd_store_catalog(ingestd_store_t *self, PGconn *conn)
 {
-    char *id = db_scalar(conn, "SELECT coalesce(max(id), 0) FROM catalog_load", 0, NULL);
-    if (!id)
-        return NULL;
-    long load = atol(id);
-    free(id);
-    if (load == 0)
-        return NULL; //  no `planctl plan load` yet: every row would be unknown
-    if (self->catalog && load == self->catalog_load)
+    int fresh_conn = conn != self->listening || PQbackendPID(conn) != self->listening_pid;
+    if (!fresh_conn && self->catalog && !s_catalog_notified(conn))
         return self->catalog;
-    catalog_t *fresh = catalog_read(conn);
-    if (!fresh)
+    //  A new connection missed the notices sent while there was none: LISTEN, then read, so
+    //  a load that commits in between is read now or announced next time.
+    if (fresh_conn) {
+        self->listening = NULL;
+        if (db_exec(conn, "LISTEN catalog", 0, NULL) != 0)
+            return NULL;
+        self->listening = conn;
+        self->listening_pid = PQbackendPID(conn);
+    }
+    char *loads = db_scalar(conn, "SELECT count(*) FROM catalog_load", 0, NULL);
+    int empty = !loads || strcmp(loads, "0") == 0;
+    free(loads);
+    //  Without a catalog (none loaded yet: every row would be unknown) ask again next time.
+    //  One snapshot for the several queries of catalog_read: never half of a load.
+    catalog_t *fresh = NULL;
+    if (!empty && db_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) == 0) {
+        fresh = catalog_read(conn);
+        if (db_commit(conn) != 0)
+            catalog_destroy(&fresh);
+        db_rollback(conn);
+    }
+    if (!fresh) {
+        self->listening = NULL;
         return NULL;
+    }
+    //  A notice that arrives during the read is kept: the next feed reads the catalog again.
     catalog_destroy(&self->catalog);
     self->catalog = fresh;
-    self->catalog_load = load;
-    log_info("catalog.loaded", "load=%ld indicators=%zu targets=%zu units=%zu", load,
+    log_info("catalog.loaded", "indicators=%zu targets=%zu units=%zu",
              catalog_indicator_count(fresh), catalog_target_count(fresh),
              catalog_unit_count(fresh));
     return self->catalog;
@@ -123,8 +155,19 @@ ingestd_store_begin(PGconn *conn, size_t ids, uint64_t *first_id, char *received
 {
     *first_id = 0;
     //  The lock is held to COMMIT, so change ids commit in the order they were drawn.
-    if (db_begin(conn) != 0 ||
-        (ids && db_exec(conn, "SELECT pg_advisory_xact_lock(" INGEST_CHANGE_LOCK ")", 0, NULL))) {
+    if (ids) {
+        //  Constant text, two statements, one round trip.
+        PGresult *res = PQexec(conn, "BEGIN; SELECT pg_advisory_xact_lock(" INGEST_CHANGE_LOCK ")");
+        int ok = res && PQresultStatus(res) == PGRES_TUPLES_OK;
+        if (!ok)
+            log_warnx("store.begin_failed", "error=\"%.*s\"",
+                      (int)strcspn(PQerrorMessage(conn), "\n"), PQerrorMessage(conn));
+        PQclear(res);
+        if (!ok) {
+            db_rollback(conn);
+            return -1;
+        }
+    } else if (db_begin(conn) != 0) {
         db_rollback(conn);
         return -1;
     }
