@@ -6,8 +6,11 @@
 #include "catalog.h"
 #include "db.h"
 #include "judge.h"
+#include "text.h"
 
+#include <limits.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const int s_leads[] = {90, 30, 7};
@@ -442,6 +445,118 @@ START_TEST(test_judge_touched)
 }
 END_TEST
 
+//  Runs planctl status with arguments; returns its stdout (owned).
+static char *
+s_planctl_status(const char *args, int *status)
+{
+    char command[PATH_MAX * 2];
+    snprintf(command, sizeof command, "DATABASE_URL='%s' %s status %s 2>/dev/null",
+             testutil_db_url(), testutil_bin("planctl"), args);
+    return testutil_capture(command, status);
+}
+
+//  planctl status answers with the judge's verdicts, known-at included, for any date.
+START_TEST(test_judge_planctl_agrees)
+{
+    fixture_t f;
+    s_setup(&f, 1);
+    eval_obs(f.conn, "P_FINREG", "430000", "LISTED_COS", "2022", 150, "2023-03-01 10:00+08");
+    eval_obs(f.conn, "P_FINREG", "430000", "LISTED_COS", "2023", 180, "2024-03-01 10:00+08");
+    eval_obs(f.conn, "P_FINREG", "430000", "LISTED_COS", "2024", 205, "2025-01-20 10:00+08");
+    eval_obs(f.conn, "P_FINREG", "430000", "LISTED_COS", "2024", 155, "2025-02-10 10:00+08");
+    eval_obs(f.conn, "P_MIIT", "430000", "SME_2H_STD", "2023", 90, NULL);
+    static const char *const runs[][2] = {
+        {"2025-02-15", NULL}, {"2025-02-15", "2025-02-01"}, {"2023-01-01", NULL}};
+    for (size_t run = 0; run < 3; run++) {
+        char args[128];
+        snprintf(args, sizeof args, "--as-of %s %s%s --format json", runs[run][0],
+                 runs[run][1] ? "--known-at " : "", runs[run][1] ? runs[run][1] : "");
+        int status;
+        char *out = s_planctl_status(args, &status);
+        ck_assert_int_eq(status, 0);
+        json_t *doc = json_loads(out, 0, NULL);
+        ck_assert_msg(doc != NULL, "not JSON: %.200s", out);
+        free(out);
+        s_judge(&f, runs[run][0], runs[run][1]);
+        json_t *subjects = json_object_get(doc, "subjects");
+        ck_assert_uint_eq(json_array_size(subjects), judge_report_count(f.report));
+        size_t i;
+        json_t *o;
+        json_array_foreach(subjects, i, o)
+        {
+            const judge_result_t *r = s_get(&f, json_string_value(json_object_get(o, "key")));
+            ck_assert_str_eq(json_string_value(json_object_get(o, "status")),
+                             rules_status_name(r->status));
+        }
+        json_decref(doc);
+    }
+    //  what did we know then
+    char *out = s_planctl_status("--as-of 2025-02-15 --known-at 2025-02-01 --task T6.3 --format "
+                                 "csv",
+                                 NULL);
+    ck_assert_ptr_nonnull(strstr(out, "target,T6,T6.3,T6.3-3,,430000,,LISTED_COS,ACHIEVED"));
+    free(out);
+    out = s_planctl_status("--as-of 2025-02-15 --task T6.3 --format csv", NULL);
+    ck_assert_ptr_nonnull(strstr(out, "target,T6,T6.3,T6.3-3,,430000,,LISTED_COS,OFF_TRACK"));
+    free(out);
+    s_teardown(&f);
+}
+END_TEST
+
+//  The table lines up Chinese text by display width, has no colours off a terminal, and groups
+//  targets under their task group; filters by task and unit.
+START_TEST(test_judge_planctl_table)
+{
+    fixture_t f;
+    s_setup(&f, 1);
+    int status;
+    char *out = s_planctl_status("--as-of 2024-06-30", &status);
+    ck_assert_int_eq(status, 0);
+    ck_assert_ptr_null(strchr(out, '\033'));
+    ck_assert_ptr_nonnull(strstr(out, "二（四） 实施创新型企业增量提质行动"));
+    ck_assert_ptr_nonnull(strstr(out, "逾期未报（催报清单）"));
+    //  The deadline column starts at the same display column on every target row.
+    int column = -1, rows = 0;
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        char *date = strstr(line, "  20");
+        bool target = (line[0] == 'G' || line[0] == 'T' || line[0] == 'L') && line[1] != '\0' &&
+                      (line[1] == '-' || (line[1] >= '0' && line[1] <= '9'));
+        if (!target || !date)
+            continue;
+        //  the first date-looking cell is the deadline
+        date = strstr(line, "-12-31");
+        ck_assert_ptr_nonnull(date);
+        date -= 4;
+        char prefix[1024];
+        snprintf(prefix, sizeof prefix, "%.*s", (int)(date - line), line);
+        int width = text_display_width(prefix);
+        if (column < 0)
+            column = width;
+        ck_assert_msg(width == column, "misaligned (%d, not %d): %s", width, column, line);
+        rows++;
+    }
+    ck_assert_int_eq(rows, 68);
+    free(out);
+    out = s_planctl_status("--as-of 2024-06-30 --task T4 --org P_SASAC", &status);
+    ck_assert_int_eq(status, 0);
+    ck_assert_ptr_nonnull(strstr(out, "T4.4-2"));
+    ck_assert_ptr_null(strstr(out, "T4.1-1"));
+    ck_assert_ptr_null(strstr(out, "G-1"));
+    free(out);
+    out = s_planctl_status("--as-of 2024-06-30 --org GOV_430500 --format csv", &status);
+    ck_assert_ptr_nonnull(strstr(out, "duty,,,,2022,430500,GOV_430500,HTE_COUNT,REPORT_OVERDUE"));
+    ck_assert_ptr_null(strstr(out, "GOV_430100"));
+    free(out);
+    out = s_planctl_status("--as-of 2024-13-01", &status);
+    ck_assert_int_eq(status, 2);
+    free(out);
+    out = s_planctl_status("--org NOWHERE", &status);
+    ck_assert_int_eq(status, 2);
+    free(out);
+    s_teardown(&f);
+}
+END_TEST
+
 START_TEST(test_judge_parse_leads)
 {
     int leads[8];
@@ -470,6 +585,8 @@ judge_suite(void)
     tcase_add_test(core, test_judge_deadline_awaiting);
     tcase_add_test(core, test_judge_leap_day);
     tcase_add_test(core, test_judge_touched);
+    tcase_add_test(core, test_judge_planctl_agrees);
+    tcase_add_test(core, test_judge_planctl_table);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_add_test(errors, test_judge_parse_leads);

@@ -547,6 +547,15 @@ s_judge_numeric(ctx_t *c, const target_t *t, const indicator_t *x, size_t scope,
     json_object_set_new(
         ev, "thresholds",
         json_pack("{s:f, s:f}", "on_track", RULES_P_ON_TRACK, "at_risk", RULES_P_AT_RISK));
+    //  Flat figures for readers that want one number each (the alerter's messages).
+    if (out.has_value)
+        json_object_set_new(ev, "actual", json_real(out.value));
+    if (out.has_projection)
+        json_object_set_new(
+            ev, "projected",
+            json_real(t->kind == TARGET_GROWTH ? out.projected_rate : out.projection));
+    if (t->kind == TARGET_RELATIVE && out.has_goal)
+        json_object_set_new(ev, "national", json_real(out.goal));
     if (out.reason != REASON_NONE)
         json_object_set_new(ev, "reason", json_string(rules_reason_name(out.reason)));
     if (out.awaiting)
@@ -601,6 +610,10 @@ s_judge_milestone(ctx_t *c, const target_t *t, size_t ti, judge_result_t *r)
     }
     if (in.started)
         json_object_set_new(ev, "started_on", s_day_json(in.started_on));
+    json_object_set_new(ev, "state",
+                        json_string(in.done      ? "done"
+                                    : in.started ? "started"
+                                                 : "none"));
     if (r->reason != REASON_NONE)
         json_object_set_new(ev, "reason", json_string(rules_reason_name(r->reason)));
     r->evidence = ev;
