@@ -4,6 +4,8 @@
 */
 #include "check_ingest_harness.h"
 
+#include "ingestd.h"
+
 #include <jansson.h>
 #include <math.h>
 
@@ -834,6 +836,76 @@ START_TEST(test_ingest_refuses_to_start_without_keys)
 }
 END_TEST
 
+START_TEST(test_ingest_certificate_must_name_a_catalog_unit)
+{
+    harness_start(h);
+    builder_t b;
+    builder_init(&b, "who");
+    builder_obs(&b, "HTE_COUNT", "430100", "2023", 1, NULL);
+    //  a certificate without unit metadata, installed by mistake
+    zcert_t *anonymous = zcert_new();
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/ANON.cert", h->units);
+    ck_assert_int_eq(zcert_save(anonymous, path), 0);
+    snprintf(path, sizeof path, "%s/ANON.cert", h->clients);
+    ck_assert_int_eq(zcert_save_public(anonymous, path), 0);
+    zcert_destroy(&anonymous);
+    bus_msg_t *reply = s_push("ANON", &b);
+    ck_assert_str_eq(harness_error_code(reply), "UNKNOWN_UNIT");
+    bus_msg_destroy(&reply);
+    //  a unit code the catalog does not have (keys made without the store at hand)
+    char command[PATH_MAX * 3];
+    snprintf(command, sizeof command,
+             "%s keys new X_GHOST --dir %s >/dev/null 2>&1 && cp %s/X_GHOST.cert %s/",
+             testutil_bin("planctl"), h->units, h->units, h->clients);
+    ck_assert_int_eq(testutil_sh(command), 0);
+    reply = s_push("X_GHOST", &b);
+    ck_assert_str_eq(harness_error_code(reply), "UNKNOWN_UNIT");
+    bus_msg_destroy(&reply);
+    ck_assert_int_eq(harness_count(h, "SELECT count(*) FROM feed"), 0);
+}
+END_TEST
+
+START_TEST(test_ingest_store_second_delivery_writes_nothing)
+{
+    //  Two deliveries of one feed that both passed the "seen" check (two ingestd replicas, or a
+    //  retry racing the first try): the second finds the first committed and keeps nothing.
+    builder_t b;
+    builder_init(&b, "race");
+    builder_obs(&b, "HTE_COUNT", "430100", "2023", 6500, NULL);
+    zlist_t *errors = zlist_new();
+    catalog_t *cat = catalog_load_files(testutil_repo_path("deploy/plan"), errors);
+    zlist_destroy(&errors);
+    ingest_check_t *check = ingest_check_new(cat, "GOV_430100", day_from_ymd(2024, 6, 30), &b.feed);
+    ck_assert_uint_eq(check->accepted, 1);
+    PGconn *second = testutil_db_connect();
+    uint64_t first_id = 0;
+    char at[64];
+    const uint8_t receipt[] = {0x0a, 0x04, 'r', 'a', 'c', 'e'};
+    for (int delivery = 0; delivery < 2; delivery++) {
+        PGconn *conn = delivery == 0 ? h->conn : second;
+        ck_assert_int_eq(ingestd_store_begin(conn, 1, &first_id, at, sizeof at), 0);
+        ck_assert_int_eq(ingestd_store_write_rows(conn, "GOV_430100", &b.feed, check, first_id), 0);
+        ck_assert_int_eq(ingestd_store_finish(conn, "GOV_430100", "race", 1, 0, receipt,
+                                              sizeof receipt, first_id),
+                         delivery);
+    }
+    ck_assert_int_eq(PQtransactionStatus(second), PQTRANS_IDLE);
+    ck_assert_int_eq(harness_count(h, "SELECT count(*) FROM observation"), 1);
+    ck_assert_int_eq(harness_count(h, "SELECT count(*) FROM feed"), 1);
+    //  the stored receipt comes back byte for byte
+    Planwatch__V1__Receipt *stored = NULL;
+    ck_assert_int_eq(ingestd_store_receipt(second, "GOV_430100", "race", &stored), 1);
+    ck_assert_str_eq(stored->feed_id, "race");
+    codec_free((ProtobufCMessage **)&stored);
+    ck_assert_int_eq(ingestd_store_receipt(second, "GOV_430100", "other", &stored), 0);
+    ck_assert_ptr_null(stored);
+    PQfinish(second);
+    ingest_check_destroy(&check);
+    catalog_destroy(&cat);
+}
+END_TEST
+
 static Suite *
 ingest_suite(void)
 {
@@ -849,6 +921,7 @@ ingest_suite(void)
     tcase_add_test(core, test_ingest_dry_run_writes_nothing);
     tcase_add_test(core, test_ingest_change_notice);
     tcase_add_test(core, test_ingest_catalog_reload);
+    tcase_add_test(core, test_ingest_store_second_delivery_writes_nothing);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_add_checked_fixture(errors, s_setup, s_teardown);
@@ -863,6 +936,7 @@ ingest_suite(void)
     tcase_add_test(errors, test_ingest_reconnects_after_store_connection_lost);
     tcase_add_test(errors, test_ingest_kill9_after_commit_then_retry);
     tcase_add_test(errors, test_ingest_refuses_to_start_without_keys);
+    tcase_add_test(errors, test_ingest_certificate_must_name_a_catalog_unit);
     suite_add_tcase(s, errors);
     return s;
 }
