@@ -15,8 +15,8 @@
 //  Inserts a status_change row (and its status row) as evaluatord would. Returns its id.
 static inline long
 alert_test_change(PGconn *conn, const char *key, const char *target, const char *org,
-                  const char *period, const char *old_status, const char *new_status,
-                  int due_soon, const char *deadline, const char *evidence)
+                  const char *period, const char *old_status, const char *new_status, int due_soon,
+                  const char *deadline, const char *evidence)
 {
     char due[16];
     snprintf(due, sizeof due, "%d", due_soon);
@@ -85,8 +85,7 @@ alert_test_config(alertd_config_t *c)
 static inline void
 alert_test_clock(PGconn *conn, const char *date)
 {
-    ck_assert_int_eq(db_exec(conn, "UPDATE system_clock SET as_of = $1::date", 1,
-                             DB_PARAMS(date)),
+    ck_assert_int_eq(db_exec(conn, "UPDATE system_clock SET as_of = $1::date", 1, DB_PARAMS(date)),
                      0);
 }
 
@@ -136,8 +135,8 @@ alert_proc_init(alert_proc_t *p, const char *dir, const char *name, int eval_por
 //  Starts alertd with the receivers file and extra NAME=value settings (NULL-terminated, may be
 //  NULL), waits until it answers Ping. wait_ping 0: does not wait (a process meant to crash).
 static inline void
-alert_proc_start(alert_proc_t *p, const char *receivers, const char *escalation,
-                 char *const *extra, int wait_ping)
+alert_proc_start(alert_proc_t *p, const char *receivers, const char *escalation, char *const *extra,
+                 int wait_ping)
 {
     static char env[32][PATH_MAX];
     int n = 0;

@@ -33,9 +33,9 @@ static const char *const s_orgs[UNITS] = {"430100", "430200", "430300", "430400"
                                           "431100", "431200", "431300", "433100"};
 
 typedef struct {
-    int unit;      //  0-13: the city it plays
-    int count;     //  changes to commit
-    int gap_ms;    //  mean pause between them
+    int unit;   //  0-13: the city it plays
+    int count;  //  changes to commit
+    int gap_ms; //  mean pause between them
 } unit_args_t;
 
 //  One reporting unit's stream of status changes, committed as evaluatord commits them. Sends
@@ -120,8 +120,8 @@ START_TEST(bench_alert_run)
     fputs("kind,remind_working_days,escalate_working_days,escalate_to\nOVERDUE,3,10,LGO\n", f);
     fclose(f);
 
-    int eval = testutil_free_port(), pub_port = testutil_free_port(),
-        snap = testutil_free_port(), control = testutil_free_port();
+    int eval = testutil_free_port(), pub_port = testutil_free_port(), snap = testutil_free_port(),
+        control = testutil_free_port();
     zsock_t *pub = zsock_new(ZMQ_PUB), *sub = zsock_new(ZMQ_SUB);
     zsock_bind(pub, "tcp://127.0.0.1:%d", eval);
     static char env[12][512];
@@ -220,9 +220,8 @@ START_TEST(bench_alert_run)
            UNITS, per_unit, gap_ms, measured, elapsed, raised);
     if (measured > 0) {
         printf("status_change_to_alert_p50_ms=%.1f\n", lat[measured / 2]);
-        printf("status_change_to_alert_p99_ms=%.1f\n", lat[(measured * 99) / 100 < measured
-                                                               ? (measured * 99) / 100
-                                                               : measured - 1]);
+        printf("status_change_to_alert_p99_ms=%.1f\n",
+               lat[(measured * 99) / 100 < measured ? (measured * 99) / 100 : measured - 1]);
         printf("status_change_to_alert_max_ms=%.1f\n", lat[measured - 1]);
     }
     printf("alertd_vmhwm_kib=%ld (goal <= 32768)\n", hwm);

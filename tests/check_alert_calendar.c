@@ -61,17 +61,14 @@ START_TEST(test_alert_calendar_arithmetic_across_spring_festival)
     ck_assert_int_eq(calendar_add_workdays(s_cal, s_day("2024-02-08"), 1), s_day("2024-02-09"));
     ck_assert_int_eq(calendar_add_workdays(s_cal, s_day("2024-02-08"), 2), s_day("2024-02-18"));
     ck_assert_int_eq(calendar_add_workdays(s_cal, s_day("2024-02-08"), 3), s_day("2024-02-19"));
-    ck_assert_int_eq(calendar_workdays_between(s_cal, s_day("2024-02-08"), s_day("2024-02-18")),
-                     2);
+    ck_assert_int_eq(calendar_workdays_between(s_cal, s_day("2024-02-08"), s_day("2024-02-18")), 2);
     //  February 2024: 21 weekdays, minus 5 weekday holidays (12-16), plus 2 调休 Sundays (4, 18)
     ck_assert_int_eq(calendar_workdays_between(s_cal, s_day("2024-01-31"), s_day("2024-02-29")),
                      18);
     //  the 调休 Saturday 11 May 2024 counts; 1-5 May do not
-    ck_assert_int_eq(calendar_workdays_between(s_cal, s_day("2024-04-30"), s_day("2024-05-11")),
-                     6);
+    ck_assert_int_eq(calendar_workdays_between(s_cal, s_day("2024-04-30"), s_day("2024-05-11")), 6);
     ck_assert_int_eq(calendar_add_workdays(s_cal, s_day("2024-05-10"), 1), s_day("2024-05-11"));
-    ck_assert_int_eq(calendar_workdays_between(s_cal, s_day("2024-02-18"), s_day("2024-02-08")),
-                     0);
+    ck_assert_int_eq(calendar_workdays_between(s_cal, s_day("2024-02-18"), s_day("2024-02-08")), 0);
 }
 END_TEST
 
@@ -130,12 +127,12 @@ END_TEST
 START_TEST(test_alert_receivers_routing)
 {
     setenv("T_KEY", "k-123", 1);
-    char *path = alert_test_file(
-        s_dir, "r.csv",
-        "name,channel,kinds,units,url,format,to,from,user,secret_env\n"
-        "office,zmq,*,*,,,,,,\n"
-        "#disabled,webhook,*,*,http://h/,json,,,,\n"
-        "cs,webhook,OVERDUE;REPORT_OVERDUE,GOV_430100,https://qyapi.example/send?key=${T_KEY},wecom,,,,\n");
+    char *path = alert_test_file(s_dir, "r.csv",
+                                 "name,channel,kinds,units,url,format,to,from,user,secret_env\n"
+                                 "office,zmq,*,*,,,,,,\n"
+                                 "#disabled,webhook,*,*,http://h/,json,,,,\n"
+                                 "cs,webhook,OVERDUE;REPORT_OVERDUE,GOV_430100,https://"
+                                 "qyapi.example/send?key=${T_KEY},wecom,,,,\n");
     receivers_t *r = receivers_load(path, NULL);
     ck_assert_ptr_nonnull(r);
     ck_assert_int_eq(receivers_count(r), 2);
@@ -197,7 +194,8 @@ START_TEST(test_alert_format_wecom_within_limit)
     size_t used = 0;
     char *body = format_wecom(alerts, 40, &used);
     json_t *doc = json_loads(body, 0, NULL);
-    const char *md = json_string_value(json_object_get(json_object_get(doc, "markdown"), "content"));
+    const char *md =
+        json_string_value(json_object_get(json_object_get(doc, "markdown"), "content"));
     //  WeCom takes at most 4096 bytes of markdown: fewer alerts, the rest in the next message
     ck_assert_int_le(strlen(md), 4096);
     ck_assert(used > 1 && used < 40);

@@ -65,8 +65,8 @@ s_body(sink_t *sink, int i)
 static json_int_t
 s_first_alert_int(json_t *doc, const char *field)
 {
-    return json_integer_value(json_object_get(json_array_get(json_object_get(doc, "alerts"), 0),
-                                              field));
+    return json_integer_value(
+        json_object_get(json_array_get(json_object_get(doc, "alerts"), 0), field));
 }
 
 START_TEST(test_alert_delivery_every_format)
@@ -77,14 +77,22 @@ START_TEST(test_alert_delivery_every_format)
     snprintf(text, sizeof text,
              "name,channel,kinds,units,url,format,to,from,user,secret_env\n"
              "hook,webhook,*,*,http://127.0.0.1:%d/alerts,json,,,,HOOK_TOKEN\n"
-             "wecom,webhook,OVERDUE,P_STD,http://127.0.0.1:%d/cgi-bin/webhook/send?key=${T_WECOM_KEY},wecom,,,,\n"
-             "ding,webhook,OVERDUE,P_SUPV,http://127.0.0.1:%d/robot/send?access_token=${T_DING},dingtalk,,,,\n"
-             "mail,email,OVERDUE,*,smtp://127.0.0.1:%d,,duchashi@example.gov.cn;lgo@example.gov.cn,planwatch@hunan.example,${T_SMTP_USER},T_SMTP_PASSWORD\n",
+             "wecom,webhook,OVERDUE,P_STD,http://127.0.0.1:%d/cgi-bin/webhook/"
+             "send?key=${T_WECOM_KEY},wecom,,,,\n"
+             "ding,webhook,OVERDUE,P_SUPV,http://127.0.0.1:%d/robot/"
+             "send?access_token=${T_DING},dingtalk,,,,\n"
+             "mail,email,OVERDUE,*,smtp://"
+             "127.0.0.1:%d,,duchashi@example.gov.cn;lgo@example.gov.cn,planwatch@hunan.example,${T_"
+             "SMTP_USER},T_SMTP_PASSWORD\n",
              sink_port(json), sink_port(wecom), sink_port(ding), sink_port(smtp));
     char *receivers = alert_test_file(s_dir, "receivers.csv", text);
-    char *extra[] = {"T_WECOM_KEY=wecom-key-7c1e", "T_DING=ding-token-99ab", "T_SMTP_USER=robot",
-                     "T_SMTP_PASSWORD=smtp-pass-5f2d", "HOOK_TOKEN=hook-token-3e8a",
-                     "LOG_LEVEL=debug", NULL};
+    char *extra[] = {"T_WECOM_KEY=wecom-key-7c1e",
+                     "T_DING=ding-token-99ab",
+                     "T_SMTP_USER=robot",
+                     "T_SMTP_PASSWORD=smtp-pass-5f2d",
+                     "HOOK_TOKEN=hook-token-3e8a",
+                     "LOG_LEVEL=debug",
+                     NULL};
     alert_proc_t p;
     alert_proc_init(&p, s_dir, "alertd", 0);
     alert_proc_start(&p, receivers, s_escalation, extra, 1);
@@ -116,7 +124,8 @@ START_TEST(test_alert_delivery_every_format)
 
     doc = s_body(wecom, 0);
     ck_assert_str_eq(json_string_value(json_object_get(doc, "msgtype")), "markdown");
-    const char *md = json_string_value(json_object_get(json_object_get(doc, "markdown"), "content"));
+    const char *md =
+        json_string_value(json_object_get(json_object_get(doc, "markdown"), "content"));
     char want[64];
     snprintf(want, sizeof want, "告警编号 #%ld", id);
     ck_assert_ptr_nonnull(strstr(md, want));
@@ -140,7 +149,11 @@ START_TEST(test_alert_delivery_every_format)
     ck_assert_ptr_nonnull(strstr(mail, "Subject: =?UTF-8?B?"));
     free(mail);
 
-    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox WHERE state = 'sent'"), 4);
+    //  recorded just after the receiver answered
+    ck_assert_int_eq(alert_test_wait_count(s_conn,
+                                           "SELECT count(*) FROM alert_outbox WHERE state = 'sent'",
+                                           4, 5000),
+                     4);
     //  health check, then SIGTERM: exit 0
     char cmd[PATH_MAX * 2];
     snprintf(cmd, sizeof cmd, "ALERT_CONTROL_ENDPOINT=%s DATABASE_URL=x %s --ping >/dev/null",
@@ -242,18 +255,24 @@ START_TEST(test_alert_delivery_receiver_down_then_up_in_order)
     sink_set_status(sink, 503, "busy");
     zclock_sleep(800);
     ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox WHERE state = 'pending'"), 6);
-    int tried = sink_count(sink);
+    ck_assert_int_ge(sink_count(sink), 1);
+    sink_set_status(sink, 200, NULL);
+    ck_assert_int_eq(alert_test_wait_count(s_conn,
+                                           "SELECT count(*) FROM alert_outbox"
+                                           " WHERE state = 'sent'",
+                                           6, 10000),
+                     6);
+    int got = sink_count(sink), tried = got - 6;
     ck_assert_int_ge(tried, 1);
-    //  every attempt was the head of the queue: the first alert, never a later one
+    //  every failed attempt was the head of the queue: the first alert, never a later one
     for (int i = 0; i < tried; i++) {
         json_t *doc = s_body(sink, i);
         ck_assert_int_eq(s_first_alert_int(doc, "id"), s_long("SELECT min(id) FROM alert"));
         json_decref(doc);
     }
-    sink_set_status(sink, 200, NULL);
-    ck_assert_int_eq(sink_wait(sink, tried + 6, 10000), tried + 6);
+    //  then all six, in order
     long prev = 0;
-    for (int i = tried; i < tried + 6; i++) {
+    for (int i = tried; i < got; i++) {
         json_t *doc = s_body(sink, i);
         long id = (long)s_first_alert_int(doc, "id");
         ck_assert_int_gt(id, prev);
@@ -289,17 +308,15 @@ START_TEST(test_alert_delivery_4xx_dead_letter_and_meta_alert)
     //  the good receiver: the alert and two meta-alerts (one per refusing receiver)
     ck_assert_int_eq(sink_wait(good, 3, 10000), 3);
     //  dead: bad's and robot's copies of the alert, and bad's copy of robot's meta-alert
-    ck_assert_int_eq(alert_test_wait_count(s_conn,
-                                           "SELECT count(*) FROM alert_outbox WHERE state = 'dead'",
-                                           3, 5000),
+    ck_assert_int_eq(alert_test_wait_count(
+                         s_conn, "SELECT count(*) FROM alert_outbox WHERE state = 'dead'", 3, 5000),
                      3);
     ck_assert_int_eq(s_long("SELECT count(*) FROM alert WHERE kind = 'DEAD_LETTER'"), 2);
     ck_assert_int_eq(s_long("SELECT count(*) FROM alert WHERE kind = 'DEAD_LETTER'"
                             " AND evidence->>'receiver' IN ('bad', 'robot')"),
                      2);
-    char *error = alert_test_str(s_conn,
-                                 "SELECT last_error FROM alert_outbox WHERE receiver = 'robot'",
-                                 NULL);
+    char *error = alert_test_str(
+        s_conn, "SELECT last_error FROM alert_outbox WHERE receiver = 'robot'", NULL);
     ck_assert_ptr_nonnull(strstr(error, "errcode 93000"));
     free(error);
     zclock_sleep(800);
@@ -309,9 +326,8 @@ START_TEST(test_alert_delivery_4xx_dead_letter_and_meta_alert)
     ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox WHERE receiver = 'bad'"), 2);
     ck_assert_int_eq(s_long("SELECT count(*) FROM alert WHERE kind = 'DEAD_LETTER'"), 2);
     json_t *doc = s_body(good, 1);
-    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(doc, "alerts"),
-                                                                      0),
-                                                       "kind")),
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_array_get(json_object_get(doc, "alerts"), 0), "kind")),
                      "DEAD_LETTER");
     json_decref(doc);
     ck_assert_int_eq(alert_proc_stop(&p, SIGTERM), 0);
@@ -337,8 +353,8 @@ START_TEST(test_alert_delivery_two_instances_send_once)
         char key[64], period[8];
         snprintf(period, sizeof period, "%d", 1900 + i);
         snprintf(key, sizeof key, "T|T4.1-1|430000|%s", period);
-        alert_test_change(s_conn, key, "T4.1-1", "430000", period, NULL, "OVERDUE", 0,
-                          "2025-12-31", NULL);
+        alert_test_change(s_conn, key, "T4.1-1", "430000", period, NULL, "OVERDUE", 0, "2025-12-31",
+                          NULL);
         if (i % 10 == 0)
             zclock_sleep(30);
     }
@@ -359,7 +375,8 @@ START_TEST(test_alert_delivery_two_instances_send_once)
         json_decref(doc);
     }
     //  both instances did work (each sent or raised something): the test saw real contention
-    ck_assert(alert_test_file_has(a.log, "server.start") && alert_test_file_has(b.log, "server.start"));
+    ck_assert(alert_test_file_has(a.log, "server.start") &&
+              alert_test_file_has(b.log, "server.start"));
     ck_assert_int_eq(alert_proc_stop(&a, SIGTERM), 0);
     ck_assert_int_eq(alert_proc_stop(&b, SIGTERM), 0);
     free(receivers);
@@ -376,14 +393,13 @@ START_TEST(test_alert_delivery_storm_grouped_by_lead_unit)
     alert_proc_init(&p, s_dir, "alertd", 0);
     alert_proc_start(&p, receivers, s_escalation, group, 1);
     //  31 December 2025: a dozen targets fall due at once
-    static const char *const targets[] = {"T4.1-1", "T4.1-2", "T2.1-3", "T2.1-4", "T4.4-1",
-                                          "T4.4-2", "T5.1-1", "T5.1-2", "T5.1-3", "T2.4-1",
-                                          "T2.5-3", "G-2"};
+    static const char *const targets[] = {"T4.1-1", "T4.1-2", "T2.1-3", "T2.1-4",
+                                          "T4.4-1", "T4.4-2", "T5.1-1", "T5.1-2",
+                                          "T5.1-3", "T2.4-1", "T2.5-3", "G-2"};
     for (size_t i = 0; i < 12; i++)
         alert_test_overdue(s_conn, targets[i]);
-    long groups = alert_test_wait_count(s_conn,
-                                        "SELECT count(DISTINCT group_key) FROM alert_outbox", 5,
-                                        5000);
+    long groups = alert_test_wait_count(
+        s_conn, "SELECT count(DISTINCT group_key) FROM alert_outbox", 5, 5000);
     ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox"), 12);
     ck_assert_int_eq(sink_wait(sink, (int)groups, 10000), groups);
     zclock_sleep(500);
@@ -415,6 +431,30 @@ START_TEST(test_alert_delivery_storm_grouped_by_lead_unit)
 }
 END_TEST
 
+START_TEST(test_alert_delivery_survives_store_connection_loss)
+{
+    sink_t *sink = sink_new(SINK_HTTP, 0);
+    char *receivers = s_json_receivers(sink);
+    alert_proc_t p;
+    alert_proc_init(&p, s_dir, "alertd", 0);
+    alert_proc_start(&p, receivers, s_escalation, NULL, 1);
+    alert_test_overdue(s_conn, "T4.1-1");
+    ck_assert_int_eq(sink_wait(sink, 1, 10000), 1);
+    //  the store drops every alertd connection (as a PostgreSQL restart would)
+    ck_assert_int_ge(s_long("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                            " WHERE datname = current_database() AND pid <> pg_backend_pid()"),
+                     2);
+    alert_test_overdue(s_conn, "T4.1-2");
+    ck_assert_int_eq(sink_wait(sink, 2, 15000), 2);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert"), 2);
+    ck_assert(alert_test_file_has(p.log, "db.connection_lost"));
+    ck_assert_int_eq(service_ping(p.endpoint, 2000, NULL), 0);
+    ck_assert_int_eq(alert_proc_stop(&p, SIGTERM), 0);
+    free(receivers);
+    sink_destroy(&sink);
+}
+END_TEST
+
 static Suite *
 alert_delivery_suite(void)
 {
@@ -432,6 +472,7 @@ alert_delivery_suite(void)
     tcase_add_test(errors, test_alert_delivery_crash_after_send_acts_once);
     tcase_add_test(errors, test_alert_delivery_receiver_down_then_up_in_order);
     tcase_add_test(errors, test_alert_delivery_4xx_dead_letter_and_meta_alert);
+    tcase_add_test(errors, test_alert_delivery_survives_store_connection_loss);
     suite_add_tcase(s, errors);
     TCase *limits = tcase_create("limits");
     tcase_add_checked_fixture(limits, s_setup, s_teardown);

@@ -118,8 +118,8 @@ START_TEST(test_alert_raise_due_soon_once_per_lead_time)
                       NULL);
     ck_assert_int_eq(s_raise(), 1);
     //  the same lead time again (status moved within it): nothing new
-    alert_test_change(s_conn, key, "T4.1-2", "430000", "", "ON_TRACK", "AT_RISK", 90,
-                      "2025-12-31", NULL);
+    alert_test_change(s_conn, key, "T4.1-2", "430000", "", "ON_TRACK", "AT_RISK", 90, "2025-12-31",
+                      NULL);
     ck_assert_int_eq(s_raise(), 0);
     alert_test_change(s_conn, key, "T4.1-2", "430000", "", "AT_RISK", "AT_RISK", 30, "2025-12-31",
                       NULL);
@@ -138,14 +138,14 @@ END_TEST
 START_TEST(test_alert_raise_off_track_superseded_by_overdue)
 {
     const char *key = "T|T2.1-2|430000|";
-    alert_test_change(s_conn, key, "T2.1-2", "430000", "", "AT_RISK", "OFF_TRACK", 0,
-                      "2025-12-31", "{\"sum\": 40, \"projected\": 70}");
+    alert_test_change(s_conn, key, "T2.1-2", "430000", "", "AT_RISK", "OFF_TRACK", 0, "2025-12-31",
+                      "{\"sum\": 40, \"projected\": 70}");
     ck_assert_int_eq(s_raise(), 1);
     char *value = alert_test_str(s_conn, "SELECT value_text FROM alert", NULL);
     ck_assert_str_eq(value, "实际 40亿元 / 目标 ≥100亿元 · 预计 70亿元 · 进度P=0.80");
     free(value);
-    alert_test_change(s_conn, key, "T2.1-2", "430000", "", "OFF_TRACK", "OVERDUE", 0,
-                      "2025-12-31", "{\"sum\": 80}");
+    alert_test_change(s_conn, key, "T2.1-2", "430000", "", "OFF_TRACK", "OVERDUE", 0, "2025-12-31",
+                      "{\"sum\": 80}");
     ck_assert_int_eq(s_raise(), 1);
     ck_assert_int_eq(s_long("SELECT count(*) FROM alert WHERE kind = 'OFF_TRACK'"
                             " AND state = 'closed'"),
@@ -174,7 +174,8 @@ START_TEST(test_alert_raise_report_overdue_addresses_the_unit)
     ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox WHERE receiver = 'changsha'"), 1);
     ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox WHERE receiver = 'all'"), 1);
     ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox WHERE receiver = 'zhuzhou'"), 0);
-    //  reported late: resolved, and 长沙 hears of it only if its receiver takes RESOLVED (it does not)
+    //  reported late: resolved, and 长沙 hears of it only if its receiver takes RESOLVED (it does
+    //  not)
     alert_test_change(s_conn, "R|GOV_430100|430100|HTE_COUNT|2024", NULL, "430100", "2024",
                       "REPORT_OVERDUE", "REPORTED", 0, "2025-03-31", NULL);
     ck_assert_int_eq(s_raise(), 1);
@@ -189,8 +190,8 @@ START_TEST(test_alert_raise_resolved_when_met)
     (void)first;
     ck_assert_int_eq(s_raise(), 1);
     long id = s_long("SELECT id FROM alert");
-    alert_test_change(s_conn, "T|T4.1-1|430000|", "T4.1-1", "430000", "", "OVERDUE", "ACHIEVED",
-                      0, "2025-12-31", "{\"value\": 14100}");
+    alert_test_change(s_conn, "T|T4.1-1|430000|", "T4.1-1", "430000", "", "OVERDUE", "ACHIEVED", 0,
+                      "2025-12-31", "{\"value\": 14100}");
     ck_assert_int_eq(s_raise(), 1);
     ck_assert_int_eq(s_long("SELECT resolves FROM alert WHERE kind = 'RESOLVED'"), id);
     ck_assert_int_eq(s_long("SELECT count(*) FROM alert WHERE state = 'resolved'"
@@ -201,8 +202,8 @@ START_TEST(test_alert_raise_resolved_when_met)
     ck_assert_ptr_nonnull(strstr(title, "已完成"));
     free(title);
     //  the condition returns (revised data): a second occurrence of the episode, notified again
-    alert_test_change(s_conn, "T|T4.1-1|430000|", "T4.1-1", "430000", "", "ACHIEVED", "OVERDUE",
-                      0, "2025-12-31", "{\"value\": 13900}");
+    alert_test_change(s_conn, "T|T4.1-1|430000|", "T4.1-1", "430000", "", "ACHIEVED", "OVERDUE", 0,
+                      "2025-12-31", "{\"value\": 13900}");
     ck_assert_int_eq(s_raise(), 1);
     ck_assert_int_eq(s_long("SELECT max(occurrence) FROM alert WHERE kind = 'OVERDUE'"), 2);
     ck_assert_int_eq(s_long("SELECT count(*) FROM alert_stream"), 3);
@@ -237,8 +238,7 @@ START_TEST(test_alert_raise_many_in_batches)
         char key[64], period[8];
         snprintf(period, sizeof period, "%d", 1600 + i);
         snprintf(key, sizeof key, "T|T4.1-1|430000|%s", period);
-        alert_test_change(s_conn, key, "T4.1-1", "430000", period, NULL, "OVERDUE", 0, NULL,
-                          NULL);
+        alert_test_change(s_conn, key, "T4.1-1", "430000", period, NULL, "OVERDUE", 0, NULL, NULL);
     }
     ck_assert_int_eq(s_raise(), 450);
     ck_assert_int_eq(s_long("SELECT count(DISTINCT episode) FROM alert"), 450);
@@ -310,16 +310,16 @@ START_TEST(test_alert_remind_escalate_ack_working_days)
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         day_t today;
         day_parse(steps[i].day, &today);
-        int made = remind_run(s_conn, &s_config, s_setup.receivers, s_setup.calendar,
-                              s_setup.rules, s_setup.rule_count, today);
+        int made = remind_run(s_conn, &s_config, s_setup.receivers, s_setup.calendar, s_setup.rules,
+                              s_setup.rule_count, today);
         ck_assert_msg(made == steps[i].made, "%s: made %d, expected %d", steps[i].day, made,
                       steps[i].made);
         ck_assert_int_eq(s_long("SELECT level FROM alert"), steps[i].level);
     }
     //  the escalation is addressed to LGO: its receiver got exactly that notification
     ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox WHERE receiver = 'lgo'"), 1);
-    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox WHERE receiver = 'all' AND reminder"),
-                     2);
+    ck_assert_int_eq(
+        s_long("SELECT count(*) FROM alert_outbox WHERE receiver = 'all' AND reminder"), 2);
     ck_assert_int_eq(s_long("SELECT count(*) FROM alert_stream"), 4);
     //  acknowledged (planctl): no more reminders
     char cmd[2048];
@@ -344,8 +344,8 @@ START_TEST(test_alert_remind_stops_when_resolved)
     alert_test_clock(s_conn, "2026-01-05");
     alert_test_overdue(s_conn, "T4.1-1");
     ck_assert_int_eq(s_raise(), 1);
-    alert_test_change(s_conn, "T|T4.1-1|430000|", "T4.1-1", "430000", "", "OVERDUE", "ACHIEVED",
-                      0, "2025-12-31", NULL);
+    alert_test_change(s_conn, "T|T4.1-1|430000|", "T4.1-1", "430000", "", "OVERDUE", "ACHIEVED", 0,
+                      "2025-12-31", NULL);
     ck_assert_int_eq(s_raise(), 1);
     day_t today;
     day_parse("2026-02-02", &today);

@@ -49,8 +49,8 @@ s_overdue_many(int from, int n)
         char key[64], period[8];
         snprintf(period, sizeof period, "%d", 1000 + i);
         snprintf(key, sizeof key, "T|T4.1-1|430000|%s", period);
-        alert_test_change(s_conn, key, "T4.1-1", "430000", period, NULL, "OVERDUE", 0,
-                          "2025-12-31", NULL);
+        alert_test_change(s_conn, key, "T4.1-1", "430000", period, NULL, "OVERDUE", 0, "2025-12-31",
+                          NULL);
     }
 }
 
@@ -243,9 +243,8 @@ START_TEST(test_alert_deadman_pipeline_down_and_back)
     ck_assert_int_eq(s_long("SELECT count(*) FROM alert WHERE kind = 'PIPELINE_DOWN'"), 1);
     //  back: its own RESOLVED; the OVERDUE alert is not touched
     s_beat(pub, 800);
-    ck_assert_int_eq(alert_test_wait_count(s_conn,
-                                           "SELECT count(*) FROM alert WHERE kind = 'RESOLVED'",
-                                           1, 5000),
+    ck_assert_int_eq(alert_test_wait_count(
+                         s_conn, "SELECT count(*) FROM alert WHERE kind = 'RESOLVED'", 1, 5000),
                      1);
     ck_assert_int_eq(s_long("SELECT resolves FROM alert WHERE kind = 'RESOLVED'"),
                      s_long("SELECT id FROM alert WHERE kind = 'PIPELINE_DOWN'"));
@@ -274,8 +273,7 @@ START_TEST(test_alert_stream_snapshot_in_parts)
     alert_proc_init(&p, s_dir, "alertd", 0);
     alert_proc_start(&p, s_receivers, s_escalation, NULL, 1);
     s_overdue_many(0, 620);
-    ck_assert_int_eq(alert_test_wait_count(s_conn, "SELECT count(*) FROM alert_stream", 620,
-                                           30000),
+    ck_assert_int_eq(alert_test_wait_count(s_conn, "SELECT count(*) FROM alert_stream", 620, 30000),
                      620);
     //  more than one reply's worth: the client asks again until it has all
     FILE *tail = s_tail_start(&p, "--since 0 --count 620 --timeout 30");

@@ -124,8 +124,7 @@ s_smtp(state_t *st, int fd)
                     break;
             }
             s_write(fd, "235 2.7.0 ok\r\n");
-        }
-        else if (!strncasecmp(buf, "RCPT", 4))
+        } else if (!strncasecmp(buf, "RCPT", 4))
             s_write(fd, st->status == 550 ? "550 5.1.1 no such user\r\n" : "250 ok\r\n");
         else if (!strncasecmp(buf, "DATA", 4)) {
             s_write(fd, "354 go ahead\r\n");

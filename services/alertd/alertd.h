@@ -27,10 +27,10 @@
 #include "codec.h"
 #include "db.h"
 
-#define ALERT_RAISE_LOCK     "4300006"         //  advisory lock of every alert-writing transaction
-#define ALERT_CHANNEL        "planwatch_alert" //  NOTIFY channel: new stream entries / outbox rows
-#define ALERT_SUPERVISION    "P_SUPV"          //  省政府督查室: every alert is addressed to it
-#define ALERT_ERROR_SIZE     256
+#define ALERT_RAISE_LOCK  "4300006"         //  advisory lock of every alert-writing transaction
+#define ALERT_CHANNEL     "planwatch_alert" //  NOTIFY channel: new stream entries / outbox rows
+#define ALERT_SUPERVISION "P_SUPV"          //  省政府督查室: every alert is addressed to it
+#define ALERT_ERROR_SIZE  256
 
 // ---------------------------------------------------------------------------------------------
 //  Configuration (alertd_main.c's table)
@@ -96,17 +96,17 @@ typedef enum { CHANNEL_ZMQ = 0, CHANNEL_WEBHOOK = 1, CHANNEL_EMAIL = 2 } channel
 typedef enum { FORMAT_JSON = 0, FORMAT_WECOM = 1, FORMAT_DINGTALK = 2, FORMAT_TEXT = 3 } format_t;
 
 typedef struct {
-    char *name;       //  unique, ASCII
+    char *name;        //  unique, ASCII
     channel_t channel; //  zmq, webhook or email
-    char *kinds;      //  ";OVERDUE;RESOLVED;" or "*"
-    char *units;      //  ";P_STD;GOV_430100;" or "*"
-    char *url;        //  expanded (may hold a secret: never logged)
-    char *url_shown;  //  scheme://host[:port], safe to log
-    format_t format;  //  body format
-    char *to;         //  e-mail recipients, ";"-separated
-    char *from;       //  e-mail sender address
-    char *user;       //  SMTP user (expanded)
-    char *secret;     //  SMTP password / webhook bearer token (never logged), "" when none
+    char *kinds;       //  ";OVERDUE;RESOLVED;" or "*"
+    char *units;       //  ";P_STD;GOV_430100;" or "*"
+    char *url;         //  expanded (may hold a secret: never logged)
+    char *url_shown;   //  scheme://host[:port], safe to log
+    format_t format;   //  body format
+    char *to;          //  e-mail recipients, ";"-separated
+    char *from;        //  e-mail sender address
+    char *user;        //  SMTP user (expanded)
+    char *secret;      //  SMTP password / webhook bearer token (never logged), "" when none
 } receiver_t;
 
 typedef struct receivers_t receivers_t;
@@ -144,10 +144,10 @@ int escalation_load(const char *path, escalation_t *out, size_t max, zlist_t *er
 //  The column list every reader of alert rows selects, aliased a; the stream/outbox reader adds
 //  its own columns after these (ALERT_COLUMN_COUNT of them come first).
 #define ALERT_COLUMNS                                                                              \
-    "a.id, a.episode, a.kind, a.task, a.task_number, a.task_title, a.target, a.target_text,"      \
+    "a.id, a.episode, a.kind, a.task, a.task_number, a.task_title, a.target, a.target_text,"       \
     " a.org, a.org_name, a.deadline::text, a.period, a.value_text, a.lead_units::text,"            \
     " a.co_units::text, a.evidence::text, a.raised_at::text, a.as_of::text, a.resolves, a.level,"  \
-    " a.title, a.status, a.indicator, a.indicator_name, a.unit, a.unit_name,"                     \
+    " a.title, a.status, a.indicator, a.indicator_name, a.unit, a.unit_name,"                      \
     " array_to_string(a.addressees, ';'), a.due_soon_days, a.state,"                               \
     " EXISTS (SELECT 1 FROM alert_ack k WHERE k.alert_id = a.id), a.occurrence, a.raised_on::text"
 #define ALERT_COLUMN_COUNT 32
@@ -167,7 +167,8 @@ const char *alert_status_zh(const char *status);
 
 //  Renders alerts[0..n) as one notification. Renders as many as fit the format's size limit
 //  (at least one) and sets *used to how many. Returns an owned NUL-terminated string.
-char *format_json(Planwatch__V1__Alert *const *alerts, size_t n, const char *receiver, size_t *used);
+char *format_json(Planwatch__V1__Alert *const *alerts, size_t n, const char *receiver,
+                  size_t *used);
 char *format_wecom(Planwatch__V1__Alert *const *alerts, size_t n, size_t *used);
 char *format_dingtalk(Planwatch__V1__Alert *const *alerts, size_t n, size_t *used);
 
@@ -229,12 +230,12 @@ int raise_pending(raise_t *self, PGconn *conn);
 
 //  What a meta-alert (PIPELINE_DOWN, DEAD_LETTER, RESOLVED of PIPELINE_DOWN) says.
 typedef struct {
-    const char *kind;      //  alert kind
-    const char *episode;   //  stable key
-    const char *title;     //  one line in Chinese
-    const char *evidence;  //  JSON object text
-    int64_t resolves;      //  alert id it resolves, 0 none
-    const char *exclude;   //  receiver not to notify (the one that dead-lettered), NULL none
+    const char *kind;     //  alert kind
+    const char *episode;  //  stable key
+    const char *title;    //  one line in Chinese
+    const char *evidence; //  JSON object text
+    int64_t resolves;     //  alert id it resolves, 0 none
+    const char *exclude;  //  receiver not to notify (the one that dead-lettered), NULL none
 } meta_alert_t;
 
 //  Inside the caller's transaction (which holds the raise lock): records a meta-alert addressed

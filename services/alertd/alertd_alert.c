@@ -9,9 +9,9 @@ const char *
 alert_kind_zh(const char *kind)
 {
     static const char *const names[][2] = {
-        {"OVERDUE", "逾期未完成"},     {"DUE_SOON", "临期提醒"},
-        {"OFF_TRACK", "预计难以完成"}, {"REPORT_OVERDUE", "逾期未报（催报）"},
-        {"RESOLVED", "已解除"},        {"PIPELINE_DOWN", "评估服务失联"},
+        {"OVERDUE", "逾期未完成"},       {"DUE_SOON", "临期提醒"},
+        {"OFF_TRACK", "预计难以完成"},   {"REPORT_OVERDUE", "逾期未报（催报）"},
+        {"RESOLVED", "已解除"},          {"PIPELINE_DOWN", "评估服务失联"},
         {"DEAD_LETTER", "通知无法投递"},
     };
     for (size_t i = 0; kind && i < sizeof names / sizeof names[0]; i++)
@@ -24,8 +24,8 @@ const char *
 alert_status_zh(const char *status)
 {
     static const char *const names[][2] = {
-        {"ACHIEVED", "已完成"},      {"ON_TRACK", "进展正常"},   {"AT_RISK", "存在风险"},
-        {"OFF_TRACK", "预计难以完成"}, {"OVERDUE", "逾期未完成"}, {"NO_DATA", "暂无数据"},
+        {"ACHIEVED", "已完成"},         {"ON_TRACK", "进展正常"},  {"AT_RISK", "存在风险"},
+        {"OFF_TRACK", "预计难以完成"},  {"OVERDUE", "逾期未完成"}, {"NO_DATA", "暂无数据"},
         {"REPORT_OVERDUE", "逾期未报"}, {"REPORTED", "已报送"},
     };
     for (size_t i = 0; status && i < sizeof names / sizeof names[0]; i++)
@@ -137,8 +137,8 @@ alert_from_row(const PGresult *res, int i, const char *notified_on, bool reminde
     uint8_t *bytes = codec_encode(&a.base, &size);
     Planwatch__V1__Alert *owned = NULL;
     if (bytes)
-        owned = (Planwatch__V1__Alert *)codec_decode_as(&planwatch__v1__alert__descriptor, bytes,
-                                                        size);
+        owned =
+            (Planwatch__V1__Alert *)codec_decode_as(&planwatch__v1__alert__descriptor, bytes, size);
     free(bytes);
     free(a.lead_units);
     free(a.co_units);

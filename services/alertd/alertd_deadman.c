@@ -81,22 +81,25 @@ deadman_check(deadman_t *self, PGconn *conn)
                  "{\"service\": \"evaluatord\", \"silent_ms\": %lld, \"limit_ms\": %lld}",
                  (long long)age, (long long)limit);
         if (down && !again) {
-            char *stamp = db_scalar(conn, "SELECT to_char(now(), 'YYYY-MM-DD\"T\"HH24:MI:SS.MS')",
-                                    0, NULL);
+            char *stamp =
+                db_scalar(conn, "SELECT to_char(now(), 'YYYY-MM-DD\"T\"HH24:MI:SS.MS')", 0, NULL);
             snprintf(episode, sizeof episode, "PIPELINE_DOWN|evaluatord|%s", stamp ? stamp : "");
             snprintf(title, sizeof title,
                      "【评估服务失联】已 %lld 秒未收到 evaluatord 的心跳，告警可能滞后",
                      (long long)(age / 1000));
             free(stamp);
-            meta_alert_t m = {.kind = "PIPELINE_DOWN", .episode = episode, .title = title,
-                              .evidence = evidence};
+            meta_alert_t m = {
+                .kind = "PIPELINE_DOWN", .episode = episode, .title = title, .evidence = evidence};
             id = raise_meta(conn, self->receivers, self->config, &m, today);
         } else if (!down && again) {
             snprintf(episode, sizeof episode, "RESOLVED|PIPELINE_DOWN#%s", again);
-            snprintf(title, sizeof title, "【已解除】原告警#%s（评估服务失联）evaluatord 心跳已恢复",
-                     again);
-            meta_alert_t m = {.kind = "RESOLVED", .episode = episode, .title = title,
-                              .evidence = evidence, .resolves = strtoll(again, NULL, 10)};
+            snprintf(title, sizeof title,
+                     "【已解除】原告警#%s（评估服务失联）evaluatord 心跳已恢复", again);
+            meta_alert_t m = {.kind = "RESOLVED",
+                              .episode = episode,
+                              .title = title,
+                              .evidence = evidence,
+                              .resolves = strtoll(again, NULL, 10)};
             id = raise_meta(conn, self->receivers, self->config, &m, today);
         }
         free(again);

@@ -88,7 +88,7 @@ s_alert_lines(buf_t *b, const Planwatch__V1__Alert *a, bool md, bool quote)
 static void
 s_group_heading(buf_t *b, Planwatch__V1__Alert *const *alerts, size_t n, bool md)
 {
-    const char *who = alerts[0]->n_lead_units ? alerts[0]->lead_units[0]->name
+    const char *who = alerts[0]->n_lead_units     ? alerts[0]->lead_units[0]->name
                       : alerts[0]->reporting_unit ? alerts[0]->reporting_unit->name
                                                   : "省政府督查室";
     buf_add(b, md ? "### 【督查提醒】%s：%zu条告警\n" : "【督查提醒】%s：%zu条告警\n", who, n);
@@ -141,8 +141,8 @@ format_dingtalk(Planwatch__V1__Alert *const *alerts, size_t n, size_t *used)
         snprintf(title, sizeof title, "督查提醒：%zu条告警", *used);
     else
         snprintf(title, sizeof title, "%s", alert_kind_zh(alerts[0]->kind));
-    json_t *doc =
-        json_pack("{s:s, s:{s:s, s:s}}", "msgtype", "markdown", "markdown", "title", title, "text", md);
+    json_t *doc = json_pack("{s:s, s:{s:s, s:s}}", "msgtype", "markdown", "markdown", "title",
+                            title, "text", md);
     char *text = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     free(md);
@@ -185,8 +185,9 @@ s_alert_json(const Planwatch__V1__Alert *a)
     if (a->due_soon_days)
         json_object_set_new(o, "due_soon_days", json_integer(a->due_soon_days));
     if (*a->indicator)
-        json_object_set_new(o, "indicator",
-                            json_pack("{s:s, s:s}", "code", a->indicator, "name", a->indicator_name));
+        json_object_set_new(
+            o, "indicator",
+            json_pack("{s:s, s:s}", "code", a->indicator, "name", a->indicator_name));
     if (a->reporting_unit)
         json_object_set_new(o, "reporting_unit",
                             json_pack("{s:s, s:s}", "code", a->reporting_unit->code, "name",
@@ -204,8 +205,8 @@ format_json(Planwatch__V1__Alert *const *alerts, size_t n, const char *receiver,
     json_t *array = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(array, s_alert_json(alerts[i]));
-    json_t *doc = json_pack("{s:s, s:i, s:s, s:o}", "source", "planwatch", "version", 1,
-                            "receiver", receiver ? receiver : "", "alerts", array);
+    json_t *doc = json_pack("{s:s, s:i, s:s, s:o}", "source", "planwatch", "version", 1, "receiver",
+                            receiver ? receiver : "", "alerts", array);
     char *text = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     *used = n;

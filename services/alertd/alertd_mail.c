@@ -72,8 +72,8 @@ mail_message_id(uint64_t alert_id, size_t count, int64_t outbox_id, const char *
 }
 
 send_result_t
-mail_send(const receiver_t *receiver, const char *subject, const char *body,
-          const char *message_id, const char *alert_ids, long timeout_ms, char *error)
+mail_send(const receiver_t *receiver, const char *subject, const char *body, const char *message_id,
+          const char *alert_ids, long timeout_ms, char *error)
 {
     char *subject64 = s_base64(subject, strlen(subject), false);
     char *body64 = s_base64(body, strlen(body), true);
@@ -136,8 +136,8 @@ mail_send(const receiver_t *receiver, const char *subject, const char *body,
     } else {
         snprintf(error, ALERT_ERROR_SIZE, "SMTP %ld: %s", code, curl_easy_strerror(rc));
         //  5xx from the server (bad recipient, refused login) will not change by retrying.
-        result = (code >= 500 && code < 600) || rc == CURLE_LOGIN_DENIED ? SEND_PERMANENT
-                                                                        : SEND_RETRY;
+        result =
+            (code >= 500 && code < 600) || rc == CURLE_LOGIN_DENIED ? SEND_PERMANENT : SEND_RETRY;
     }
 cleanup:
     curl_slist_free_all(rcpt);

@@ -10,8 +10,7 @@
 static alertd_config_t s_config;
 
 static const config_setting_t s_table[] = {
-    {"DATABASE_URL", CONFIG_STRING, NULL, 0, 0, 1, "the store (libpq URL)",
-     &s_config.database_url},
+    {"DATABASE_URL", CONFIG_STRING, NULL, 0, 0, 1, "the store (libpq URL)", &s_config.database_url},
     {"ALERT_EVAL_ENDPOINT", CONFIG_ENDPOINT, "tcp://127.0.0.1:7703", 0, 0, 0,
      "evaluatord's PUB: StatusChange prompts and Heartbeats", &s_config.eval_endpoint},
     {"ALERT_PUB_ENDPOINT", CONFIG_ENDPOINT, "tcp://*:7704", 0, 0, 0,
@@ -52,11 +51,12 @@ static const config_setting_t s_table[] = {
 int
 main(int argc, char **argv)
 {
-    int rc = service_start("alertd", argc, argv, s_table, sizeof s_table / sizeof s_table[0],
-                           "alertd [--help | --version | --ping]",
-                           "Turns the evaluator's status changes into alerts and delivers them to "
-                           "the supervision office (省政府督查室): office stream, webhooks, e-mail.",
-                           &s_config.control_endpoint);
+    int rc =
+        service_start("alertd", argc, argv, s_table, sizeof s_table / sizeof s_table[0],
+                      "alertd [--help | --version | --ping]",
+                      "Turns the evaluator's status changes into alerts and delivers them to "
+                      "the supervision office (省政府督查室): office stream, webhooks, e-mail.",
+                      &s_config.control_endpoint);
     if (rc != SERVICE_RUN)
         return rc;
     alertd_setup_t setup;

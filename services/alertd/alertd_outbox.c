@@ -17,7 +17,8 @@
 #define COL_SILENCED  (ALERT_COLUMN_COUNT + 4)
 
 //  Milliseconds until a timestamp column comes due, 0 when past.
-#define MS_UNTIL(col) "greatest(0, ceil(extract(epoch FROM " col " - clock_timestamp()) * 1000))::bigint"
+#define MS_UNTIL(col)                                                                              \
+    "greatest(0, ceil(extract(epoch FROM " col " - clock_timestamp()) * 1000))::bigint"
 
 //  "{1,2,3}" of the outbox ids of rows [0, n) that are not silenced (or are, when silenced).
 static void
@@ -97,8 +98,8 @@ s_record(PGconn *conn, const alertd_config_t *config, const receiver_t *receiver
              PQgetvalue(res, rows[0], COL_OUTBOX_ID));
     snprintf(title, sizeof title, "【通知无法投递】接收方 %s 拒收告警#%s：%s", receiver->name,
              alert_ids, error);
-    json_t *evidence = json_pack("{s:s, s:s, s:s, s:s, s:s}", "receiver", receiver->name,
-                                 "channel", receiver_channel_name(receiver->channel), "error", error,
+    json_t *evidence = json_pack("{s:s, s:s, s:s, s:s, s:s}", "receiver", receiver->name, "channel",
+                                 receiver_channel_name(receiver->channel), "error", error,
                                  "alert_ids", alert_ids, "outbox_ids", ids);
     char *evidence_text = json_dumps(evidence, JSON_COMPACT);
     json_decref(evidence);
@@ -192,10 +193,11 @@ outbox_deliver_once(PGconn *conn, const alertd_config_t *config, const receiver_
     PGresult *res = NULL, *head = NULL;
     //  The claim: this receiver's row, skipped when another alertd holds it (that one is sending
     //  its rows, in order). Held until COMMIT, through the send.
-    PGresult *claim = db_query(conn,
-                               "SELECT " MS_UNTIL("next_attempt_at") " FROM alert_receiver"
-                               " WHERE name = $1 FOR UPDATE SKIP LOCKED",
-                               1, DB_PARAMS(receiver->name));
+    PGresult *claim =
+        db_query(conn,
+                 "SELECT " MS_UNTIL("next_attempt_at") " FROM alert_receiver"
+                                                       " WHERE name = $1 FOR UPDATE SKIP LOCKED",
+                 1, DB_PARAMS(receiver->name));
     if (!claim)
         goto cleanup;
     if (PQntuples(claim) == 0 || atol(PQgetvalue(claim, 0, 0)) > 0) {
@@ -203,10 +205,12 @@ outbox_deliver_once(PGconn *conn, const alertd_config_t *config, const receiver_
         rc = 0;
         goto cleanup;
     }
-    head = db_query(conn,
-                    "SELECT id, group_key, " MS_UNTIL("not_before") " FROM alert_outbox"
-                    " WHERE receiver = $1 AND state = 'pending' ORDER BY id LIMIT 1",
-                    1, DB_PARAMS(receiver->name));
+    head =
+        db_query(conn,
+                 "SELECT id, group_key, " MS_UNTIL(
+                     "not_before") " FROM alert_outbox"
+                                   " WHERE receiver = $1 AND state = 'pending' ORDER BY id LIMIT 1",
+                 1, DB_PARAMS(receiver->name));
     if (!head)
         goto cleanup;
     if (PQntuples(head) == 0 || atol(PQgetvalue(head, 0, 2)) > 0) {
@@ -261,10 +265,11 @@ outbox_deliver_once(PGconn *conn, const alertd_config_t *config, const receiver_
         }
         failed = s_record(conn, config, receiver, receivers, res, live, used, result, error, today);
         if (result == SEND_OK)
-            log_info("outbox.sent", "receiver=%s alerts=%zu first=%s ms=%lld", receiver->name,
-                     used, PQgetvalue(res, live[0], 0), (long long)(zclock_mono() - started));
+            log_info("outbox.sent", "receiver=%s alerts=%zu first=%s ms=%lld", receiver->name, used,
+                     PQgetvalue(res, live[0], 0), (long long)(zclock_mono() - started));
         else
-            log_warnx("outbox.failed", "receiver=%s url=%s alerts=%zu first=%s outcome=%s error=\"%s\"",
+            log_warnx("outbox.failed",
+                      "receiver=%s url=%s alerts=%zu first=%s outcome=%s error=\"%s\"",
                       receiver->name, receiver->url_shown, used, PQgetvalue(res, live[0], 0),
                       result == SEND_RETRY ? "retry" : "dead_letter", error);
         if (result == SEND_RETRY)
@@ -303,14 +308,13 @@ outbox_actor(zsock_t *pipe, void *args)
         int was_listening = listening;
         PGconn *conn = store_conn(db, &listening);
         if (conn && listening != was_listening)
-            db_exec(conn,
-                    "INSERT INTO alert_receiver (name) VALUES ($1) ON CONFLICT DO NOTHING", 1,
+            db_exec(conn, "INSERT INTO alert_receiver (name) VALUES ($1) ON CONFLICT DO NOTHING", 1,
                     DB_PARAMS(a.receiver->name));
         zmq_pollitem_t items[2] = {{zsock_resolve(pipe), 0, ZMQ_POLLIN, 0},
                                    {NULL, conn ? PQsocket(conn) : -1, ZMQ_POLLIN, 0}};
-        long timeout = !conn ? a.config->poll_ms
+        long timeout = !conn                                  ? a.config->poll_ms
                        : wait < 0 || wait > a.config->poll_ms ? a.config->poll_ms
-                                                             : wait;
+                                                              : wait;
         if (zmq_poll(items, conn ? 2 : 1, timeout) < 0 && zsys_interrupted)
             break; //  the main thread got SIGTERM: it will send $TERM
         bool due = timeout == 0 || (items[0].revents == 0 && items[1].revents == 0);

@@ -13,11 +13,11 @@
 #define RAISE_BATCH 200
 
 struct raise_t {
-    const alertd_config_t *config;  //  borrowed
-    const receivers_t *receivers;   //  borrowed
-    catalog_t *catalog;             //  the store's catalog, read again when a load changes it
-    char catalog_load[32];          //  catalog_load id the cached catalog comes from
-    bool crashed_once;              //  test fault: already used
+    const alertd_config_t *config; //  borrowed
+    const receivers_t *receivers;  //  borrowed
+    catalog_t *catalog;            //  the store's catalog, read again when a load changes it
+    char catalog_load[32];         //  catalog_load id the cached catalog comes from
+    bool crashed_once;             //  test fault: already used
 };
 
 //  Fields of a new alert. Strings are borrowed; NULL writes SQL NULL.
@@ -117,8 +117,8 @@ s_insert(PGconn *conn, const alert_fields_t *f, int occurrence, const char *toda
                   f->task_number, f->task_title, f->target, f->target_text, f->indicator,
                   f->indicator_name, f->unit, f->unit_name, f->org, f->org_name, f->period,
                   f->deadline, f->status, f->value_text, f->progress, f->due_soon_days,
-                  f->lead_units, f->co_units, f->addressees, f->evidence, f->as_of, f->title,
-                  today, f->resolves));
+                  f->lead_units, f->co_units, f->addressees, f->evidence, f->as_of, f->title, today,
+                  f->resolves));
     if (!res)
         return -1;
     int64_t id = PQntuples(res) ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
@@ -252,8 +252,8 @@ raise_meta(PGconn *conn, const receivers_t *receivers, const alertd_config_t *co
                     3, DB_PARAMS(resolves, new_id, day)) != 0)
             return -1;
     }
-    if (id > 0 && raise_notify(conn, receivers, config, id, false, 0, NULL, meta->exclude,
-                               today) != 0)
+    if (id > 0 &&
+        raise_notify(conn, receivers, config, id, false, 0, NULL, meta->exclude, today) != 0)
         return -1;
     if (id > 0)
         log_info("alert.raised", "id=%lld kind=%s episode=\"%s\"", (long long)id, meta->kind,
@@ -294,12 +294,11 @@ s_cmp_sign(cmp_t cmp)
 //  "实际 13200家 / 目标 ≥14000家 · 进度P=0.82": the value against the target in words, from the
 //  evaluator's evidence (the keys it is known to use) and the catalog's target.
 static void
-s_value_text(const target_t *target, json_t *evidence, const char *progress, char *buf,
-             size_t size)
+s_value_text(const target_t *target, json_t *evidence, const char *progress, char *buf, size_t size)
 {
-    static const char *const actual_keys[] = {"value", "actual", "current", "observed", "latest",
-                                              "sum", "cumulative", "growth", "rate", "min",
-                                              NULL};
+    static const char *const actual_keys[] = {"value",  "actual", "current",    "observed",
+                                              "latest", "sum",    "cumulative", "growth",
+                                              "rate",   "min",    NULL};
     static const char *const reference_keys[] = {"national", "reference", "nation", NULL};
     static const char *const projected_keys[] = {"projected", "projection", "forecast", NULL};
     char num[64], ref[64];
@@ -395,8 +394,8 @@ s_settle_open(raise_t *self, PGconn *conn, const change_t *c, day_t today, int *
             (void)evidence_buf;
             snprintf(episode, sizeof episode, "RESOLVED|%s#%s", PQgetvalue(res, i, 2),
                      PQgetvalue(res, i, 3));
-            const char *what = *PQgetvalue(res, i, 5) ? PQgetvalue(res, i, 5)
-                                                      : PQgetvalue(res, i, 6);
+            const char *what =
+                *PQgetvalue(res, i, 5) ? PQgetvalue(res, i, 5) : PQgetvalue(res, i, 6);
             snprintf(title, sizeof title, "【已解除】原告警#%s（%s）%s %s（%s）现状态：%s", id,
                      alert_kind_zh(kind), PQgetvalue(res, i, 4), what, PQgetvalue(res, i, 7),
                      alert_status_zh(c->new_status));
@@ -437,8 +436,7 @@ s_settle_open(raise_t *self, PGconn *conn, const change_t *c, day_t today, int *
             PQclear(ins);
         } else if (!strcmp(kind, "OFF_TRACK") && !strcmp(c->new_status, "OVERDUE"))
             //  Superseded: the OVERDUE alert this change raises says more. No notification.
-            rc = db_exec(conn, "UPDATE alert SET state = 'closed' WHERE id = $1", 1,
-                         DB_PARAMS(id));
+            rc = db_exec(conn, "UPDATE alert SET state = 'closed' WHERE id = $1", 1, DB_PARAMS(id));
     }
     PQclear(res);
     return rc;
@@ -451,8 +449,9 @@ s_raise_kind(raise_t *self, PGconn *conn, const change_t *c, const char *kind, d
 {
     const catalog_t *cat = self->catalog;
     const target_t *target = c->target ? catalog_target(cat, c->target) : NULL;
-    const indicator_t *indicator =
-        catalog_indicator(cat, target ? target->indicator : c->indicator ? c->indicator : "");
+    const indicator_t *indicator = catalog_indicator(cat, target         ? target->indicator
+                                                          : c->indicator ? c->indicator
+                                                                         : "");
     //  A reporting duty names the task of the first target on its series.
     const target_t *context = target;
     for (size_t i = 0; !context && indicator && i < catalog_target_count(cat); i++)
@@ -511,8 +510,10 @@ s_raise_kind(raise_t *self, PGconn *conn, const change_t *c, const char *kind, d
     const char *phrase = target ? target->text : "";
     if (report)
         snprintf(title, sizeof title, "【逾期未报】%s 未报送 %s（%s，%s），应于%s前报送",
-                 unit ? unit->name : c->unit ? c->unit : "", indicator ? indicator->name : "",
-                 org_name, c->period, deadline);
+                 unit      ? unit->name
+                 : c->unit ? c->unit
+                           : "",
+                 indicator ? indicator->name : "", org_name, c->period, deadline);
     else if (!strcmp(kind, "OVERDUE"))
         snprintf(title, sizeof title, "【逾期未完成】%s %s｜%s（%s）截止%s，已逾期%d天", number,
                  task_title, phrase, org_name, deadline,
@@ -568,8 +569,7 @@ s_raise_kind(raise_t *self, PGconn *conn, const change_t *c, const char *kind, d
         if (id < 0)
             rc = -1;
         else if (id > 0) {
-            rc = raise_notify(conn, self->receivers, self->config, id, false, 0, NULL, NULL,
-                              today);
+            rc = raise_notify(conn, self->receivers, self->config, id, false, 0, NULL, NULL, today);
             (*raised)++;
             log_info("alert.raised", "id=%lld kind=%s episode=\"%s\" change=%s", (long long)id,
                      kind, episode, c->id);

@@ -15,8 +15,7 @@ struct receivers_t {
 static const char *const s_kinds[] = {"OVERDUE",  "DUE_SOON",      "OFF_TRACK",  "REPORT_OVERDUE",
                                       "RESOLVED", "PIPELINE_DOWN", "DEAD_LETTER"};
 
-static void
-s_error(zlist_t *errors, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void s_error(zlist_t *errors, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void
 s_error(zlist_t *errors, const char *fmt, ...)
 {
@@ -195,11 +194,11 @@ s_receiver_parse(csv_t *csv, const int *col, const char *path, receiver_t *r, zl
     char bad[128];
     int before = errors ? (int)zlist_size(errors) : 0;
     r->name = strdup(name);
-    if (!*name || strlen(name) > 40 || strspn(name, "abcdefghijklmnopqrstuvwxyz"
-                                                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
-                                          strlen(name))
-        s_error(errors, "%s:%d: name: '%s' is not 1-40 letters, digits, '-', '_', '.'", path,
-                line, name);
+    if (!*name || strlen(name) > 40 ||
+        strspn(name, "abcdefghijklmnopqrstuvwxyz"
+                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != strlen(name))
+        s_error(errors, "%s:%d: name: '%s' is not 1-40 letters, digits, '-', '_', '.'", path, line,
+                name);
     if (!strcmp(channel, "zmq"))
         r->channel = CHANNEL_ZMQ;
     else if (!strcmp(channel, "webhook"))
@@ -216,8 +215,7 @@ s_receiver_parse(csv_t *csv, const int *col, const char *path, receiver_t *r, zl
     r->url = s_expand(csv_field(csv, col[4]), missing, sizeof missing);
     r->user = s_expand(csv_field(csv, col[8]), missing, sizeof missing);
     if (!r->url || !r->user)
-        s_error(errors, "%s:%d: url/user: environment variable %s is not set", path, line,
-                missing);
+        s_error(errors, "%s:%d: url/user: environment variable %s is not set", path, line, missing);
     r->to = strdup(csv_field(csv, col[6]));
     r->from = strdup(csv_field(csv, col[7]));
     const char *secret_env = csv_field(csv, col[9]);
@@ -254,8 +252,8 @@ s_receiver_parse(csv_t *csv, const int *col, const char *path, receiver_t *r, zl
 receivers_t *
 receivers_load(const char *path, zlist_t *errors)
 {
-    static const char *const columns[] = {"name", "channel", "kinds", "units",  "url",
-                                          "format", "to",      "from",  "user", "secret_env"};
+    static const char *const columns[] = {"name",   "channel", "kinds", "units", "url",
+                                          "format", "to",      "from",  "user",  "secret_env"};
     size_t size = 0;
     char *data = s_slurp(path, &size);
     if (!data) {
@@ -424,7 +422,8 @@ escalation_load(const char *path, escalation_t *out, size_t max, zlist_t *errors
                    escalate > 365) {
             s_error(errors, "%s:%d: working days: expected whole numbers 0-365", path, line);
             bad = 1;
-        } else if ((escalate > 0 && !*to) || !s_valid_code(to) || strlen(to) >= sizeof e->escalate_to) {
+        } else if ((escalate > 0 && !*to) || !s_valid_code(to) ||
+                   strlen(to) >= sizeof e->escalate_to) {
             s_error(errors, "%s:%d: escalate_to: '%s' is not a unit code", path, line, to);
             bad = 1;
         } else {

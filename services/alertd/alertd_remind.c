@@ -36,7 +36,7 @@ s_due(const calendar_t *calendar, const escalation_t *rule, const char *raised_o
 }
 
 #define OPEN_UNACKED                                                                               \
-    " FROM alert a WHERE a.state = 'open' AND a.kind = ANY (string_to_array($1, ';'))"            \
+    " FROM alert a WHERE a.state = 'open' AND a.kind = ANY (string_to_array($1, ';'))"             \
     " AND NOT EXISTS (SELECT 1 FROM alert_ack k WHERE k.alert_id = a.id)"
 
 int
@@ -60,19 +60,20 @@ remind_run(PGconn *conn, const alertd_config_t *config, const receivers_t *recei
         return -1;
     bool any = false;
     for (int i = 0; !any && i < PQntuples(res); i++)
-        any = s_due(calendar, s_rule(rules, rule_count, PQgetvalue(res, i, 1)),
-                    PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), atoi(PQgetvalue(res, i, 4)),
-                    today) != ACT_NONE;
+        any =
+            s_due(calendar, s_rule(rules, rule_count, PQgetvalue(res, i, 1)), PQgetvalue(res, i, 2),
+                  PQgetvalue(res, i, 3), atoi(PQgetvalue(res, i, 4)), today) != ACT_NONE;
     PQclear(res);
     if (!any)
         return 0;
     if (raise_begin(conn) != 0)
         return -1;
     //  Again under the lock, so that two alertd remind once.
-    res = db_query(conn,
-                   "SELECT a.id, a.kind, a.raised_on::text, a.last_notified_on::text, a.level" OPEN_UNACKED
-                   " ORDER BY a.id FOR UPDATE",
-                   1, DB_PARAMS(kinds));
+    res = db_query(
+        conn,
+        "SELECT a.id, a.kind, a.raised_on::text, a.last_notified_on::text, a.level" OPEN_UNACKED
+        " ORDER BY a.id FOR UPDATE",
+        1, DB_PARAMS(kinds));
     int made = 0, rc = res ? 0 : -1;
     char day[DAY_TEXT_SIZE];
     day_format(today, day);
@@ -80,8 +81,8 @@ remind_run(PGconn *conn, const alertd_config_t *config, const receivers_t *recei
         const char *id = PQgetvalue(res, i, 0);
         const escalation_t *rule = s_rule(rules, rule_count, PQgetvalue(res, i, 1));
         int level = atoi(PQgetvalue(res, i, 4));
-        action_t act = s_due(calendar, rule, PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), level,
-                             today);
+        action_t act =
+            s_due(calendar, rule, PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), level, today);
         if (act == ACT_NONE)
             continue;
         if (act == ACT_ESCALATE) {

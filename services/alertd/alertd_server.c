@@ -39,19 +39,19 @@ alertd_setup_free(alertd_setup_t *setup)
 
 //  Everything the reactor owns.
 typedef struct {
-    alertd_setup_t *setup;        //  borrowed
+    alertd_setup_t *setup;         //  borrowed
     const alertd_config_t *config; //  borrowed from setup
-    zsock_t *sub;                 //  evaluator's PUB: StatusChange, Heartbeat
-    zsock_t *control;             //  ROUTER: Ping
-    pub_t *pub;                   //  office stream
-    db_t *db;                     //  the store
-    int listening;                //  backend pid that LISTENs
-    raise_t *raiser;              //  status changes -> alerts
-    deadman_t *deadman;           //  evaluator watch
-    zactor_t **senders;           //  one per webhook/email receiver
-    outbox_args_t *sender_args;   //  their arguments (outlive them)
-    size_t sender_count;          //  entries in senders
-    bool published_init;          //  the stream's end has been read
+    zsock_t *sub;                  //  evaluator's PUB: StatusChange, Heartbeat
+    zsock_t *control;              //  ROUTER: Ping
+    pub_t *pub;                    //  office stream
+    db_t *db;                      //  the store
+    int listening;                 //  backend pid that LISTENs
+    raise_t *raiser;               //  status changes -> alerts
+    deadman_t *deadman;            //  evaluator watch
+    zactor_t **senders;            //  one per webhook/email receiver
+    outbox_args_t *sender_args;    //  their arguments (outlive them)
+    size_t sender_count;           //  entries in senders
+    bool published_init;           //  the stream's end has been read
 } server_t;
 
 static void
@@ -71,8 +71,8 @@ s_read_bus(server_t *self)
         if (!msg)
             break;
         if (msg->error != BUS_OK)
-            log_warnx("bus.bad_message", "socket=eval error=%s type=%s",
-                      bus_error_code(msg->error), msg->type ? msg->type : "-");
+            log_warnx("bus.bad_message", "socket=eval error=%s type=%s", bus_error_code(msg->error),
+                      msg->type ? msg->type : "-");
         else if (msg->body->descriptor == &planwatch__v1__status_change__descriptor)
             change = true;
         else if (msg->body->descriptor == &planwatch__v1__heartbeat__descriptor)
@@ -96,7 +96,8 @@ s_answer_control(server_t *self, bool store_ok)
         log_warnx("control.bad_message", "error=%s type=%s", bus_error_code(msg->error),
                   msg->type ? msg->type : "-");
         Planwatch__V1__Error err = PLANWATCH__V1__ERROR__INIT;
-        err.code = (char *)(msg->error == BUS_OK ? "UNEXPECTED_MESSAGE" : bus_error_code(msg->error));
+        err.code =
+            (char *)(msg->error == BUS_OK ? "UNEXPECTED_MESSAGE" : bus_error_code(msg->error));
         err.message = "控制端口只接受 Ping";
         bus_reply(self->control, msg, &err.base);
     }

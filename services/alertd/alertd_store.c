@@ -1,4 +1,5 @@
-/*  alertd_store.c - an actor's store connection: reconnect without blocking, LISTEN, notifications */
+/*  alertd_store.c - an actor's store connection: reconnect without blocking, LISTEN, notifications
+ */
 #include "alertd.h"
 
 #include "log.h"

@@ -51,8 +51,8 @@ s_robot_verdict(const receiver_t *receiver, const response_t *r, char *error)
 }
 
 send_result_t
-webhook_post(const receiver_t *receiver, const char *body, const char *idempotency,
-             long timeout_ms, char *error)
+webhook_post(const receiver_t *receiver, const char *body, const char *idempotency, long timeout_ms,
+             char *error)
 {
     CURL *curl = curl_easy_init();
     if (!curl) {
@@ -60,7 +60,8 @@ webhook_post(const receiver_t *receiver, const char *body, const char *idempoten
         return SEND_RETRY;
     }
     response_t response = {.len = 0};
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
+    struct curl_slist *headers =
+        curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
     char header[512];
     snprintf(header, sizeof header, "Idempotency-Key: planwatch-%s", idempotency);
     headers = curl_slist_append(headers, header);

@@ -28,9 +28,8 @@ static const char *
 s_kind_zh(const char *kind)
 {
     static const char *const names[][2] = {
-        {"OVERDUE", "逾期未完成"},     {"DUE_SOON", "临期提醒"},
-        {"OFF_TRACK", "预计难以完成"}, {"REPORT_OVERDUE", "逾期未报"},
-        {"RESOLVED", "已解除"},        {"PIPELINE_DOWN", "评估服务失联"},
+        {"OVERDUE", "逾期未完成"},      {"DUE_SOON", "临期提醒"}, {"OFF_TRACK", "预计难以完成"},
+        {"REPORT_OVERDUE", "逾期未报"}, {"RESOLVED", "已解除"},   {"PIPELINE_DOWN", "评估服务失联"},
         {"DEAD_LETTER", "无法投递"},
     };
     for (size_t i = 0; kind && i < sizeof names / sizeof names[0]; i++)
@@ -71,11 +70,10 @@ s_print_alert(const Planwatch__V1__Alert *a, bool as_json)
             "title", a->title, "reminder", a->reminder, "level", a->level, "task", a->task,
             "task_number", a->task_number, "task_title", a->task_title, "target", a->target,
             "target_text", a->target_text, "org", a->org, "org_name", a->org_name, "deadline",
-            a->deadline, "value_text", a->value_text, "days_overdue", a->days_overdue,
-            "lead_units", s_units_json(a->lead_units, a->n_lead_units), "co_units",
+            a->deadline, "value_text", a->value_text, "days_overdue", a->days_overdue, "lead_units",
+            s_units_json(a->lead_units, a->n_lead_units), "co_units",
             s_units_json(a->co_units, a->n_co_units), "evidence",
-            evidence ? evidence : json_object(), "notified_on", a->notified_on, "state",
-            a->state);
+            evidence ? evidence : json_object(), "notified_on", a->notified_on, "state", a->state);
         if (a->resolves)
             json_object_set_new(o, "resolves", json_integer((json_int_t)a->resolves));
         char *line = json_dumps(o, JSON_COMPACT);
@@ -363,8 +361,8 @@ s_ack(int argc, char **argv)
     if (!conn)
         return 2;
     int rc = 1;
-    char *exists = db_scalar(conn, "SELECT kind FROM alert WHERE id = $1::bigint", 1,
-                             DB_PARAMS(id));
+    char *exists =
+        db_scalar(conn, "SELECT kind FROM alert WHERE id = $1::bigint", 1, DB_PARAMS(id));
     if (!exists)
         fprintf(stderr, "planctl alerts ack: no alert %s\n", id);
     else {
@@ -408,23 +406,42 @@ s_silence(int argc, char **argv)
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
-        case 't': task = optarg; break;
-        case 'g': target = optarg; break;
-        case 'o': org = optarg; break;
-        case 'k': kind = optarg; break;
-        case 'u': until = optarg; break;
-        case 'r': reason = optarg; break;
-        case 'b': by = optarg; break;
-        case 'l': list = true; break;
-        case 'e': expire = optarg; break;
-        default: fputs(s_usage, stderr); return 2;
+        case 't':
+            task = optarg;
+            break;
+        case 'g':
+            target = optarg;
+            break;
+        case 'o':
+            org = optarg;
+            break;
+        case 'k':
+            kind = optarg;
+            break;
+        case 'u':
+            until = optarg;
+            break;
+        case 'r':
+            reason = optarg;
+            break;
+        case 'b':
+            by = optarg;
+            break;
+        case 'l':
+            list = true;
+            break;
+        case 'e':
+            expire = optarg;
+            break;
+        default:
+            fputs(s_usage, stderr);
+            return 2;
         }
     }
     day_t d;
     bool create = !list && !expire;
-    if (optind != argc ||
-        (create && (!(task || target || org || kind) || !until || day_parse(until, &d) != 0 ||
-                    !reason || !*reason))) {
+    if (optind != argc || (create && (!(task || target || org || kind) || !until ||
+                                      day_parse(until, &d) != 0 || !reason || !*reason))) {
         fputs(s_usage, stderr);
         if (until && day_parse(until, &d) != 0)
             fprintf(stderr, "planctl alerts silence: --until '%s' is not YYYY-MM-DD\n", until);
@@ -482,11 +499,12 @@ s_silence(int argc, char **argv)
             fprintf(stderr, "planctl alerts silence: unknown %s\n", bad);
             rc = 2;
         } else {
-            char *id = db_scalar(conn,
-                                 "INSERT INTO alert_silence (task, target, org, kind, until,"
-                                 " reason, created_by) VALUES ($1, $2, $3, $4, $5::date, $6, $7)"
-                                 " RETURNING id",
-                                 7, DB_PARAMS(task, target, org, kind, until, reason, by ? by : who));
+            char *id =
+                db_scalar(conn,
+                          "INSERT INTO alert_silence (task, target, org, kind, until,"
+                          " reason, created_by) VALUES ($1, $2, $3, $4, $5::date, $6, $7)"
+                          " RETURNING id",
+                          7, DB_PARAMS(task, target, org, kind, until, reason, by ? by : who));
             if (id)
                 printf("alerts silence: silence %s: matching notifications suppressed through %s"
                        " (alerts are still recorded)\n",
