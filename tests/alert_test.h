@@ -104,10 +104,37 @@ alert_test_str(PGconn *conn, const char *sql, const char *param)
 
 #include "service.h"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+//  testutil_spawn, and the process dies with the test that started it: a failed test leaves no
+//  alertd behind to raise alerts in the next suite's store.
+static inline pid_t
+alert_test_spawn(char *const argv[], char *const env[], const char *log_path)
+{
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
+        for (size_t i = 0; env && env[i]; i++)
+            putenv(env[i]);
+        int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (fd >= 0) {
+            dup2(fd, 2);
+            close(fd);
+        }
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
 
 typedef struct {
     pid_t pid;          //  the process, 0 when not running
@@ -166,7 +193,7 @@ alert_proc_start(alert_proc_t *p, const char *receivers, const char *escalation,
         envp[i] = env[i];
     envp[n] = NULL;
     char *argv[] = {(char *)testutil_bin("alertd"), NULL};
-    p->pid = testutil_spawn(argv[0], argv, envp, p->log);
+    p->pid = alert_test_spawn(argv, envp, p->log);
     if (!wait_ping)
         return;
     int64_t until = zclock_mono() + 15000;
