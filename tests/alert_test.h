@@ -197,11 +197,13 @@ alert_proc_start(alert_proc_t *p, const char *receivers, const char *escalation,
     if (!wait_ping)
         return;
     int64_t until = zclock_mono() + 15000;
-    while (service_ping(p->endpoint, 300, NULL) != 0) {
+    int store_ok = 0;
+    while (service_ping(p->endpoint, 300, &store_ok) != 0 || !store_ok) {
         int status;
         ck_assert_msg(waitpid(p->pid, &status, WNOHANG) == 0, "alertd exited at start (see %s)",
                       p->log);
         ck_assert_msg(zclock_mono() < until, "alertd does not answer Ping (see %s)", p->log);
+        zclock_sleep(20);
     }
 }
 

@@ -13,6 +13,7 @@
       alertd_calendar.c   working days from the State Council's holiday calendar
       alertd_deadman.c    PIPELINE_DOWN when the evaluator falls silent
       alertd_receivers.c  receivers and escalation settings, read as data
+      alertd_store.c      an actor's store connection: reconnect without blocking, LISTEN
 */
 #ifndef ALERTD_H
 #define ALERTD_H
