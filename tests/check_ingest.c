@@ -906,6 +906,60 @@ START_TEST(test_ingest_store_second_delivery_writes_nothing)
 }
 END_TEST
 
+START_TEST(test_ingest_store_error_rolls_back)
+{
+    harness_start(h);
+    //  the store refuses the transaction late (after the COPY): an Error, and nothing kept
+    ck_assert_int_eq(db_exec(h->conn,
+                             "ALTER TABLE feed ADD CONSTRAINT no_boom CHECK (feed_id NOT LIKE "
+                             "'boom%')",
+                             0, NULL),
+                     0);
+    builder_t b;
+    builder_init(&b, "boom-1");
+    builder_obs(&b, "HTE_COUNT", "430100", "2023", 1, NULL);
+    bus_msg_t *reply = s_push("GOV_430100", &b);
+    ck_assert_str_eq(harness_error_code(reply), "STORE_ERROR");
+    bus_msg_destroy(&reply);
+    ck_assert_int_eq(harness_count(h, "SELECT count(*) FROM observation"), 0);
+    ck_assert_int_eq(harness_count(h, "SELECT count(*) FROM feed"), 0);
+    //  the connection is fine for the next feed
+    builder_init(&b, "fine-1");
+    builder_obs(&b, "HTE_COUNT", "430100", "2023", 1, NULL);
+    reply = s_push("GOV_430100", &b);
+    ck_assert_uint_eq(harness_receipt(reply)->accepted, 1);
+    bus_msg_destroy(&reply);
+}
+END_TEST
+
+START_TEST(test_ingest_as_of_and_ping)
+{
+    //  INGEST_AS_OF wins over the store's clock (2024-06-30 in this suite)
+    char as_of[] = "INGEST_AS_OF=2022-06-30";
+    char *extra[] = {as_of, NULL};
+    harness_start_env(h, extra);
+    builder_t b;
+    builder_init(&b, "early");
+    builder_obs(&b, "HTE_COUNT", "430100", "2022", 1, NULL);
+    builder_obs(&b, "HTE_COUNT", "430100", "2023", 1, NULL);
+    bus_msg_t *reply = s_push("GOV_430100", &b);
+    const Planwatch__V1__Receipt *r = harness_receipt(reply);
+    ck_assert_uint_eq(r->accepted, 1);
+    ck_assert_str_eq(r->errors[0]->reason, "FUTURE_PERIOD");
+    ck_assert_ptr_nonnull(strstr(r->errors[0]->message, "2022-06-30"));
+    bus_msg_destroy(&reply);
+    //  the health check of the command line
+    char command[PATH_MAX + 256];
+    snprintf(command, sizeof command, "DATABASE_URL='%s' INGEST_CONTROL_ENDPOINT=%s %s --ping",
+             testutil_db_url(), h->control, testutil_bin("ingestd"));
+    int status = -1;
+    char *out = testutil_capture(command, &status);
+    ck_assert_int_eq(status, 0);
+    ck_assert_str_eq(out, "ingestd: ok\n");
+    free(out);
+}
+END_TEST
+
 static Suite *
 ingest_suite(void)
 {
@@ -922,6 +976,7 @@ ingest_suite(void)
     tcase_add_test(core, test_ingest_change_notice);
     tcase_add_test(core, test_ingest_catalog_reload);
     tcase_add_test(core, test_ingest_store_second_delivery_writes_nothing);
+    tcase_add_test(core, test_ingest_as_of_and_ping);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_add_checked_fixture(errors, s_setup, s_teardown);
@@ -937,6 +992,7 @@ ingest_suite(void)
     tcase_add_test(errors, test_ingest_kill9_after_commit_then_retry);
     tcase_add_test(errors, test_ingest_refuses_to_start_without_keys);
     tcase_add_test(errors, test_ingest_certificate_must_name_a_catalog_unit);
+    tcase_add_test(errors, test_ingest_store_error_rolls_back);
     suite_add_tcase(s, errors);
     return s;
 }
