@@ -229,6 +229,31 @@ START_TEST(test_alert_format_wecom_within_limit)
 }
 END_TEST
 
+START_TEST(test_alert_dingtalk_signature)
+{
+    uint8_t mac[32];
+    char hex[65];
+    webhook_hmac_sha256("key", "The quick brown fox jumps over the lazy dog", mac);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+    ck_assert_str_eq(hex, "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
+    //  a key longer than the block is hashed first (RFC 4231 case 6)
+    char long_key[132];
+    memset(long_key, 0xaa, 131);
+    long_key[131] = '\0';
+    webhook_hmac_sha256(long_key, "Test Using Larger Than Block-Size Key - Hash Key First", mac);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+    ck_assert_str_eq(hex, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    char *url = webhook_dingtalk_url("https://oapi.dingtalk.com/robot/send?access_token=t",
+                                     "SECabc123", 1700000000000LL);
+    ck_assert_str_eq(
+        url, "https://oapi.dingtalk.com/robot/send?access_token=t"
+             "&timestamp=1700000000000&sign=N5P09a4%2Bp1AMJIJWnIvQd2Yxw9%2Bfu%2FoEBnPrjCcsLXk%3D");
+    free(url);
+}
+END_TEST
+
 static Suite *
 alert_calendar_suite(void)
 {
@@ -242,6 +267,7 @@ alert_calendar_suite(void)
     tcase_add_checked_fixture(data, s_dir_new, s_dir_free);
     tcase_add_test(data, test_alert_receivers_routing);
     tcase_add_test(data, test_alert_format_wecom_within_limit);
+    tcase_add_test(data, test_alert_dingtalk_signature);
     suite_add_tcase(s, data);
     TCase *errors = tcase_create("errors");
     tcase_add_checked_fixture(errors, s_dir_new, s_dir_free);

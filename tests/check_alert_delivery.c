@@ -80,7 +80,7 @@ START_TEST(test_alert_delivery_every_format)
              "wecom,webhook,OVERDUE,P_STD,http://127.0.0.1:%d/cgi-bin/webhook/"
              "send?key=${T_WECOM_KEY},wecom,,,,\n"
              "ding,webhook,OVERDUE,P_SUPV,http://127.0.0.1:%d/robot/"
-             "send?access_token=${T_DING},dingtalk,,,,\n"
+             "send?access_token=${T_DING},dingtalk,,,,T_DING_SECRET\n"
              "mail,email,OVERDUE,*,smtp://"
              "127.0.0.1:%d,,duchashi@example.gov.cn;lgo@example.gov.cn,planwatch@hunan.example,${T_"
              "SMTP_USER},T_SMTP_PASSWORD\n",
@@ -91,6 +91,7 @@ START_TEST(test_alert_delivery_every_format)
                      "T_SMTP_USER=robot",
                      "T_SMTP_PASSWORD=smtp-pass-5f2d",
                      "HOOK_TOKEN=hook-token-3e8a",
+                     "T_DING_SECRET=SEC-ding-51c0",
                      "LOG_LEVEL=debug",
                      NULL};
     alert_proc_t p;
@@ -150,9 +151,8 @@ START_TEST(test_alert_delivery_every_format)
     free(mail);
 
     //  recorded just after the receiver answered
-    ck_assert_int_eq(alert_test_wait_count(s_conn,
-                                           "SELECT count(*) FROM alert_outbox WHERE state = 'sent'",
-                                           4, 5000),
+    ck_assert_int_eq(alert_test_wait_count(
+                         s_conn, "SELECT count(*) FROM alert_outbox WHERE state = 'sent'", 4, 5000),
                      4);
     //  health check, then SIGTERM: exit 0
     char cmd[PATH_MAX * 2];
@@ -165,6 +165,7 @@ START_TEST(test_alert_delivery_every_format)
     ck_assert(!alert_test_file_has(p.log, "ding-token-99ab"));
     ck_assert(!alert_test_file_has(p.log, "smtp-pass-5f2d"));
     ck_assert(!alert_test_file_has(p.log, "hook-token-3e8a"));
+    ck_assert(!alert_test_file_has(p.log, "SEC-ding-51c0"));
     ck_assert(!alert_test_file_has(p.log, "planwatch_t_alert?"));
     ck_assert(alert_test_file_has(p.log, "outbox.sent"));
     free(receivers);
@@ -398,9 +399,9 @@ START_TEST(test_alert_delivery_storm_grouped_by_lead_unit)
                                           "T5.1-3", "T2.4-1", "T2.5-3", "G-2"};
     for (size_t i = 0; i < 12; i++)
         alert_test_overdue(s_conn, targets[i]);
-    long groups = alert_test_wait_count(
-        s_conn, "SELECT count(DISTINCT group_key) FROM alert_outbox", 5, 5000);
-    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox"), 12);
+    ck_assert_int_eq(alert_test_wait_count(s_conn, "SELECT count(*) FROM alert_outbox", 12, 5000),
+                     12);
+    long groups = s_long("SELECT count(DISTINCT group_key) FROM alert_outbox");
     ck_assert_int_eq(sink_wait(sink, (int)groups, 10000), groups);
     zclock_sleep(500);
     ck_assert_int_eq(sink_count(sink), groups);

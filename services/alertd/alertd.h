@@ -190,6 +190,13 @@ typedef enum {
 send_result_t webhook_post(const receiver_t *receiver, const char *body, const char *idempotency,
                            long timeout_ms, char *error);
 
+//  HMAC-SHA256 of msg under key (RFC 2104), for DingTalk's signed robots.
+void webhook_hmac_sha256(const char *key, const char *msg, uint8_t out[32]);
+
+//  url + "timestamp=<ms>&sign=<urlencode(base64(HMAC-SHA256(secret, "<ms>\n<secret>")))>": a
+//  DingTalk robot URL in 加签 mode. Owned; NULL on out-of-memory.
+char *webhook_dingtalk_url(const char *url, const char *secret, int64_t timestamp_ms);
+
 //  Sends one message by SMTP. message_id without <>. Returns as webhook_post.
 send_result_t mail_send(const receiver_t *receiver, const char *subject, const char *body,
                         const char *message_id, const char *alert_ids, long timeout_ms,
