@@ -107,7 +107,7 @@ typedef struct {
     char *to;          //  e-mail recipients, ";"-separated
     char *from;        //  e-mail sender address
     char *user;        //  SMTP user (expanded)
-    char *secret;      //  SMTP password / webhook bearer token (never logged), "" when none
+    char *secret;      //  SMTP password, bearer token or DingTalk 加签 secret (never logged)
 } receiver_t;
 
 typedef struct receivers_t receivers_t;
