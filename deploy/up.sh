@@ -1,0 +1,143 @@
+#!/bin/sh
+# up.sh - the docker-compose configuration as local processes, for machines without a Docker
+# engine (ours) and for the end-to-end tests: the same env file (deploy/planwatch.env), the same
+# commands, the same one-shot migration step, the same restart policy (a service that dies is
+# started again after a second, like `restart: unless-stopped`), the same health checks.
+#
+#   deploy/up.sh up       store, migrations + plan, ingestd, evaluatord, alertd; waits until healthy
+#   deploy/up.sh down     stops the three services (SIGTERM: each finishes the message in hand)
+#   deploy/up.sh status   one line per service
+#   deploy/up.sh env      prints the environment the services get (DATABASE_URL hidden)
+#
+# The one difference from docker-compose.yml is where the store is: DATABASE_URL if exported,
+# else the private cluster under var/ (deploy/db.sh). Logs: var/log/<service>.log.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+bin=${PLANWATCH_BIN:-$top/bin}
+run=$top/var/run
+logs=$top/var/log
+services="ingestd evaluatord alertd"
+
+set -a
+# shellcheck source=planwatch.env
+. "$top/deploy/planwatch.env"
+set +a
+if [ -z "${DATABASE_URL:-}" ]; then
+    DATABASE_URL=$("$top/deploy/db.sh" url planwatch)
+    export DATABASE_URL
+    private=1
+else
+    private=0
+fi
+
+# supervise NAME: runs the service again whenever it exits, until var/run/NAME.stop appears.
+supervise()
+{
+    name=$1
+    rm -f "$run/$name.stop"
+    (
+        trap 'touch "$run/$name.stop"; [ -n "${child:-}" ] && kill -TERM "$child" 2>/dev/null' TERM INT
+        while [ ! -f "$run/$name.stop" ]; do
+            "$bin/$name" >>"$logs/$name.log" 2>&1 &
+            child=$!
+            echo "$child" >"$run/$name.pid"
+            wait "$child" || true
+            # `wait` returns early when the trap fires: wait for the child to finish its work
+            while kill -0 "$child" 2>/dev/null; do sleep 0.1; done
+            [ -f "$run/$name.stop" ] && break
+            echo "up: $name exited; restarting in 1 s" >>"$logs/$name.log"
+            sleep 1
+        done
+        rm -f "$run/$name.pid"
+    ) </dev/null >/dev/null 2>&1 &
+    echo $! >"$run/$name.supervisor"
+}
+
+s_alive() { [ -f "$run/$1.supervisor" ] && kill -0 "$(cat "$run/$1.supervisor")" 2>/dev/null; }
+
+s_up()
+{
+    mkdir -p "$run" "$logs"
+    if [ ! -f "$INGEST_CERT" ]; then
+        echo "up: no server certificate at $INGEST_CERT; run 'make certs' first" >&2
+        exit 2
+    fi
+    [ "$private" = 1 ] && "$top/deploy/db.sh" start planwatch >/dev/null
+    # the one-shot step of docker-compose.yml (service 'migrate')
+    "$bin/planctl" migrate >/dev/null
+    "$bin/planctl" plan load "$top/deploy/plan" >/dev/null
+    for s in $services; do
+        if s_alive "$s"; then
+            echo "up: $s already running"
+        else
+            supervise "$s"
+        fi
+    done
+    # healthy when every --ping answers (the compose healthchecks run the same command)
+    for s in $services; do
+        i=0
+        until "$bin/$s" --ping >/dev/null 2>&1; do
+            i=$((i + 1))
+            if [ $i -ge 100 ]; then
+                echo "up: $s does not answer --ping; see $logs/$s.log" >&2
+                exit 1
+            fi
+            sleep 0.1
+        done
+    done
+    echo "up: ingestd evaluatord alertd healthy (logs in var/log/)"
+}
+
+s_down()
+{
+    for s in $services; do
+        if s_alive "$s"; then
+            touch "$run/$s.stop"
+            kill -TERM "$(cat "$run/$s.supervisor")" 2>/dev/null || true
+        fi
+    done
+    for s in $services; do
+        i=0
+        while s_alive "$s" && [ $i -lt 150 ]; do
+            sleep 0.1
+            i=$((i + 1))
+        done
+        if s_alive "$s"; then
+            echo "up: $s did not stop in 15 s; killing it" >&2
+            [ -f "$run/$s.pid" ] && kill -KILL "$(cat "$run/$s.pid")" 2>/dev/null || true
+            kill -KILL "$(cat "$run/$s.supervisor")" 2>/dev/null || true
+        fi
+        rm -f "$run/$s.supervisor" "$run/$s.pid" "$run/$s.stop"
+    done
+    echo "up: services stopped (the store keeps running; make db-stop stops it)"
+}
+
+s_status()
+{
+    rc=0
+    for s in $services; do
+        if s_alive "$s" && "$bin/$s" --ping >/dev/null 2>&1; then
+            echo "$s: healthy (pid $(cat "$run/$s.pid" 2>/dev/null || echo '?'))"
+        elif s_alive "$s"; then
+            echo "$s: starting or unhealthy"
+            rc=1
+        else
+            echo "$s: stopped"
+            rc=1
+        fi
+    done
+    return $rc
+}
+
+case "${1:-}" in
+up) s_up ;;
+down) s_down ;;
+status) s_status ;;
+env) env | grep -E '^(LOG_LEVEL|INGEST_|EVAL_|ALERT_)' | sort; echo "DATABASE_URL=(set)" ;;
+*)
+    echo "usage: $0 up|down|status|env" >&2
+    exit 2
+    ;;
+esac
