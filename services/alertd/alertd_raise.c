@@ -81,6 +81,13 @@ raise_destroy(raise_t **self_p)
 }
 
 int
+raise_wake(PGconn *conn)
+{
+    //  Delivered at COMMIT, once however often it is called in the transaction.
+    return db_exec(conn, "SELECT pg_notify('" ALERT_CHANNEL "', '')", 0, NULL);
+}
+
+int
 raise_begin(PGconn *conn)
 {
     if (db_begin(conn) != 0)
@@ -210,8 +217,6 @@ raise_notify(PGconn *conn, const receivers_t *receivers, const alertd_config_t *
                          DB_PARAMS(id, rcv->name, reminder ? "t" : "f", lvl, day, group,
                                    silenced ? "silenced" : "pending", wait));
     }
-    if (rc == 0)
-        rc = db_exec(conn, "SELECT pg_notify('" ALERT_CHANNEL "', '')", 0, NULL);
     if (silenced)
         log_info("alert.silenced", "alert=%s kind=%s", id, kind);
     free(addressees);
@@ -253,7 +258,8 @@ raise_meta(PGconn *conn, const receivers_t *receivers, const alertd_config_t *co
             return -1;
     }
     if (id > 0 &&
-        raise_notify(conn, receivers, config, id, false, 0, NULL, meta->exclude, today) != 0)
+        (raise_notify(conn, receivers, config, id, false, 0, NULL, meta->exclude, today) != 0 ||
+         raise_wake(conn) != 0))
         return -1;
     if (id > 0)
         log_info("alert.raised", "id=%lld kind=%s episode=\"%s\"", (long long)id, meta->kind,
@@ -634,7 +640,7 @@ s_raise_batch(raise_t *self, PGconn *conn, day_t today, int *raised)
     if (raise_begin(conn) != 0)
         return -1;
     PGresult *res = NULL;
-    int rc = -1, count = 0;
+    int rc = -1, count = 0, raised_before = *raised;
     if (db_exec(conn,
                 "INSERT INTO service_state (service, name, value) VALUES ('alertd', 'watermark',"
                 " '0') ON CONFLICT DO NOTHING",
@@ -679,6 +685,8 @@ s_raise_batch(raise_t *self, PGconn *conn, day_t today, int *raised)
         if (s_handle_change(self, conn, &c, today, raised) != 0)
             goto cleanup;
     }
+    if (*raised > raised_before && raise_wake(conn) != 0)
+        goto cleanup;
     if (count > 0 &&
         db_exec(conn,
                 "UPDATE service_state SET value = $1, updated_at = now() WHERE service = 'alertd'"

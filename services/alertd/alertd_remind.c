@@ -106,6 +106,8 @@ remind_run(PGconn *conn, const alertd_config_t *config, const receivers_t *recei
         }
     }
     PQclear(res);
+    if (rc == 0 && made > 0)
+        rc = raise_wake(conn);
     if (rc != 0 || db_commit(conn) != 0) {
         db_rollback(conn);
         return -1;
