@@ -932,6 +932,70 @@ START_TEST(test_ingest_store_error_rolls_back)
 }
 END_TEST
 
+START_TEST(test_ingest_sigterm_finishes_the_feed_in_hand)
+{
+    char level[] = "LOG_LEVEL=debug", max[] = "INGEST_MAX_MESSAGE=16777216";
+    char *extra[] = {level, max, NULL};
+    harness_start_env(h, extra);
+    //  a feed big enough to be in hand for a while: 2000 rows with long notes
+    enum { ROWS = 2000 };
+    Planwatch__V1__Observation *obs = calloc(ROWS, sizeof *obs);
+    Planwatch__V1__Observation **obs_p = calloc(ROWS, sizeof *obs_p);
+    //  the 16 series a city reports, for 125 years (1900-2024): 2000 distinct rows
+    static const char *const indicators[] = {
+        "GDP",        "POPULATION",        "RD_SPEND",     "HVP_COUNT",    "HT_VA",
+        "SME_2H_STD", "GREEN_FACTORY_NEW", "HTE_COUNT",    "TSME_COUNT",   "ABOVE_SCALE_IND",
+        "LG_NAT",     "LG_PROV",           "SINGLE_CHAMP", "HI_SKILL_NEW", "LISTED_COS",
+        "LISTED_MCAP"};
+    char(*periods)[8] = calloc(ROWS, sizeof *periods);
+    char *note = malloc(3001);
+    memset(note, 'n', 3000);
+    note[3000] = '\0';
+    for (int i = 0; i < ROWS; i++) {
+        planwatch__v1__observation__init(&obs[i]);
+        snprintf(periods[i], sizeof periods[i], "%d", 1900 + i / 16);
+        obs[i].indicator = (char *)indicators[i % 16];
+        obs[i].org = "430100";
+        obs[i].period = periods[i];
+        obs[i].value = i;
+        obs[i].note = note;
+        obs_p[i] = &obs[i];
+    }
+    Planwatch__V1__Feed feed = PLANWATCH__V1__FEED__INIT;
+    feed.feed_id = "big";
+    feed.n_observations = ROWS;
+    feed.observations = obs_p;
+    zsock_t *sock = harness_client(h, "GOV_430100");
+    ck_assert_int_eq(bus_send(sock, &feed.base), 0);
+    //  SIGTERM as soon as ingestd has the feed in hand
+    char command[PATH_MAX + 64];
+    snprintf(command, sizeof command, "grep -q 'feed.received unit=GOV_430100 feed_id=big' %s",
+             h->log);
+    int64_t deadline = zclock_mono() + 20000;
+    while (testutil_sh(command) != 0 && zclock_mono() < deadline)
+        zclock_sleep(1);
+    ck_assert_int_eq(kill(h->pid, SIGTERM), 0);
+    //  the answer still comes, the rows are committed, and ingestd exits 0
+    zpoller_t *poller = zpoller_new(sock, NULL);
+    ck_assert_ptr_eq(zpoller_wait(poller, REPLY_MS), sock);
+    bus_msg_t *reply = bus_recv(sock, 0, 0);
+    ck_assert_uint_eq(harness_receipt(reply)->accepted, ROWS);
+    bus_msg_destroy(&reply);
+    zpoller_destroy(&poller);
+    int status = 0;
+    ck_assert_int_eq(waitpid(h->pid, &status, 0), h->pid);
+    h->pid = 0;
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    ck_assert_int_eq(harness_count(h, "SELECT count(*) FROM observation"), ROWS);
+    zsock_destroy(&sock);
+    free(obs);
+    free(obs_p);
+    free(periods);
+    free(note);
+}
+END_TEST
+
 START_TEST(test_ingest_as_of_and_ping)
 {
     //  INGEST_AS_OF wins over the store's clock (2024-06-30 in this suite)
@@ -993,6 +1057,7 @@ ingest_suite(void)
     tcase_add_test(errors, test_ingest_refuses_to_start_without_keys);
     tcase_add_test(errors, test_ingest_certificate_must_name_a_catalog_unit);
     tcase_add_test(errors, test_ingest_store_error_rolls_back);
+    tcase_add_test(errors, test_ingest_sigterm_finishes_the_feed_in_hand);
     suite_add_tcase(s, errors);
     return s;
 }

@@ -148,6 +148,9 @@ s_handle_feed_socket(server_t *self)
                               ? "本单位的证书已被撤销，请联系督查室"
                               : "证书中没有单位代码（unit），请用 planctl keys new 重新生成");
         else {
+            const Planwatch__V1__Feed *feed = (const Planwatch__V1__Feed *)msg->body;
+            log_debug("feed.received", "unit=%s feed_id=%s observations=%zu milestones=%zu", unit,
+                      feed->feed_id, feed->n_observations, feed->n_milestones);
             ingestd_feed_env_t env = {.store = self->store, .config = self->config};
             Planwatch__V1__ChangeNotice *notice = NULL;
             ProtobufCMessage *reply =
