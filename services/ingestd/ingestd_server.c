@@ -23,6 +23,8 @@ typedef struct {
     zpoller_t *poller;              //  pipe, feeds, control, monitor
     uint64_t handled;               //  messages answered on feeds
     uint64_t refused;               //  handshakes refused
+    uint64_t refused_logged;        //  refused when the last refusal was logged
+    int64_t refused_log_ms;         //  when that was (a misconfigured client retries 10 times/s)
 } server_t;
 
 static void
@@ -198,8 +200,14 @@ s_handle_monitor(server_t *self)
     char *value = zmsg_popstr(event);
     char *address = zmsg_popstr(event);
     self->refused++;
-    log_warnx("handshake.refused", "event=%s address=%s refused_total=%" PRIu64, name ? name : "-",
-              address ? address : "-", self->refused);
+    //  At most one line a second: each line says how many were refused since the last one.
+    if (self->refused_log_ms == 0 || zclock_mono() - self->refused_log_ms >= 1000) {
+        log_warnx("handshake.refused", "event=%s endpoint=%s refused=%" PRIu64 " total=%" PRIu64,
+                  name ? name : "-", address ? address : "-", self->refused - self->refused_logged,
+                  self->refused);
+        self->refused_logged = self->refused;
+        self->refused_log_ms = zclock_mono();
+    }
     zstr_free(&name);
     zstr_free(&value);
     zstr_free(&address);

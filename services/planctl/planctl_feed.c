@@ -132,7 +132,9 @@ feed_client_send(const feed_client_t *client, const Planwatch__V1__Feed *feed, c
             return NULL;
         }
         if (!reply) {
-            snprintf(why, why_size, "no answer from %s within %d ms (tried %d times)",
+            snprintf(why, why_size,
+                     "no answer from %s within %d ms (tried %d times): the server is down or "
+                     "unreachable, or the server certificate is not this server's",
                      client->endpoint, client->timeout_ms, attempt + 1);
             continue;
         }
