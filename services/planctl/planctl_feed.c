@@ -205,16 +205,19 @@ s_print(const char *path, const feed_csv_t *file, const Planwatch__V1__Receipt *
         free(rows);
         return;
     }
-    printf("回执 receipt  %s  (%s)\n", path, file->encoding);
+    //  The first line is the whole verdict (scripts may keep only it).
+    printf("回执 receipt: 已接收 accepted %u 行，退回 rejected %zu 行%s%s  (%s)\n", accepted,
+           rejected, receipt && receipt->already_seen ? "，此前已接收 already received" : "",
+           file->feed.dry_run ? "，试运行 dry run" : "", path);
     printf("  数据包 feed   %s\n", file->feed.feed_id);
+    printf("  文件编码      %s\n", file->encoding);
     if (receipt) {
         printf("  报送单位 unit %s\n", receipt->unit);
         if (*receipt->received_at)
             printf("  接收时间 at   %s\n", receipt->received_at);
     }
-    printf("  已接收 accepted %u 行，退回 rejected %zu 行\n", accepted, rejected);
     if (file->feed.dry_run)
-        printf("  试运行 dry run: 只校验，未写入任何数据 (nothing was written)\n");
+        printf("  试运行：只校验，未写入任何数据 (dry run: nothing was written)\n");
     if (receipt && receipt->already_seen)
         printf("  此数据包此前已接收，本次未重复写入 (already received: this is the first "
                "receipt, nothing was written again)\n");
