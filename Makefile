@@ -90,7 +90,7 @@ BENCH_SRC := $(wildcard tests/bench_*.c)
 BENCH_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(BENCH_SRC))
 TESTUTIL_O := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/testutil*.c))
 
-.PHONY: all deps test test-run test-build db-start db-stop migrate lint fmt fmt-check clean fuzz \
+.PHONY: all deps demo certs up down compose-check test test-run test-build db-start db-stop migrate lint fmt fmt-check clean fuzz \
         fuzz-build fuzz-replay \
         distclean bench-ingest bench-eval bench-alert bench-report
 
@@ -147,6 +147,25 @@ db-stop:
 migrate: all db-start
 	DATABASE_URL='$(DB_URL)' $(BINDIR)/planctl migrate
 	DATABASE_URL='$(DB_URL)' $(BINDIR)/planctl plan load $(PLAN_DIR)
+
+# --- deployment --------------------------------------------------------------------------------
+# `make demo` is the README's main command; `make up`/`make down` run docker-compose.yml's
+# configuration as local processes (deploy/up.sh); `make certs` fills deploy/certs/.
+demo: deps
+	$(MAKE) --no-print-directory all
+	deploy/demo/demo.sh
+
+certs: migrate
+	DATABASE_URL='$(DB_URL)' deploy/certs.sh
+
+up: all db-start certs
+	deploy/up.sh up
+
+down:
+	deploy/up.sh down
+
+compose-check:
+	PLANWATCH_DB_PASSWORD=compose-check docker-compose config -q
 
 # --- tests -------------------------------------------------------------------------------------
 # The README's test command. Every suite runs twice: plain, then with ASan + UBSan.

@@ -4,6 +4,7 @@
 #                               half every reporting unit's client needs
 #   units/UNIT.cert_secret      one keypair per reporting unit, handed to that unit's staff
 #   clients/UNIT.cert           the public halves: ingestd's allow-list (INGEST_CLIENTS_DIR)
+# With DATABASE_URL set, planctl checks each unit against the stored catalog.
 # Existing keys are kept: run it again after adding a unit to deploy/plan/resp_units.csv and only
 # the new unit gets a key. Revoke a unit by deleting clients/UNIT.cert (new connections refused).
 set -eu
@@ -21,7 +22,7 @@ made=0
 # every responsible unit but the two system units that never report (LGO, P_SUPV)
 for unit in $(tail -n +2 deploy/plan/resp_units.csv | cut -d, -f1 | grep -v -e '^LGO$' -e '^P_SUPV$'); do
     if [ ! -f "$dir/units/$unit.cert_secret" ]; then
-        DATABASE_URL= "$planctl" keys new "$unit" --dir "$dir/units" >/dev/null
+        "$planctl" keys new "$unit" --dir "$dir/units" >/dev/null
         made=$((made + 1))
     fi
     cp "$dir/units/$unit.cert" "$dir/clients/$unit.cert"

@@ -17,6 +17,7 @@ static const command_t s_commands[] = {
     {"migrate", planctl_cmd_migrate, "apply the store's schema migrations (operators)"},
     {"plan", planctl_cmd_plan, "plan load [DIR] | plan show [--format table|csv|json]"},
     {"clock", planctl_cmd_clock, "clock show | clock set DATE | clock set system"},
+    {"pipeline", planctl_cmd_pipeline, "pipeline status | pipeline wait [--timeout SEC]"},
     {"status", planctl_cmd_status,
      "status [--as-of D] [--known-at D] [--task T] [--org O] [--format table|csv|json]"},
     {"alerts", planctl_cmd_alerts, "alerts tail | list | ack ID | silence: the office's alerts"},
