@@ -104,6 +104,24 @@ START_TEST(test_ingest_accepts_and_stores)
                      harness_count(h, "SELECT max(change_id) FROM observation"));
     ck_assert_int_eq(harness_count(h, "SELECT accepted * 10 + rejected FROM feed"), 20);
     bus_msg_destroy(&reply);
+    //  a REQ client (with its empty delimiter frame) is answered the same way
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/GOV_430100.cert_secret", h->units);
+    zcert_t *cert = zcert_load(path);
+    zcert_t *server = zcert_load(h->server_cert);
+    zsock_t *req = zsock_new(ZMQ_REQ);
+    zsock_set_linger(req, 0);
+    zcert_apply(cert, req);
+    zsock_set_curve_serverkey(req, zcert_public_txt(server));
+    ck_assert_int_eq(zsock_connect(req, "%s", h->feeds), 0);
+    builder_init(&b, "from-req");
+    builder_obs(&b, "HTE_COUNT", "430100", "2022", 6000, NULL);
+    reply = harness_request(req, &b.feed.base, REPLY_MS);
+    ck_assert_uint_eq(harness_receipt(reply)->accepted, 1);
+    bus_msg_destroy(&reply);
+    zsock_destroy(&req);
+    zcert_destroy(&cert);
+    zcert_destroy(&server);
 }
 END_TEST
 
