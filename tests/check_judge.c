@@ -557,6 +557,71 @@ START_TEST(test_judge_planctl_table)
 }
 END_TEST
 
+//  Reading the figures over several connections in one exported snapshot gives exactly what one
+//  connection reads, known-at included; a helper that is busy is left out.
+START_TEST(test_judge_parallel_load)
+{
+    fixture_t f;
+    s_setup(&f, 1);
+    eval_obs_t rows[14 * 3];
+    for (int y = 0; y < 3; y++)
+        for (int i = 0; i < 14; i++)
+            rows[y * 14 + i] = (eval_obs_t){s_cities[i], "HTE_COUNT",
+                                            y == 0   ? "2022"
+                                            : y == 1 ? "2023"
+                                                     : "2024",
+                                            800.0 + 50 * y + i};
+    eval_feed(f.conn, "GOV_430100", NULL, rows, 14 * 3, "2024-01-10 09:00+08");
+    eval_obs(f.conn, "GOV_430100", "430100", "HTE_COUNT", "2023", 1, "2024-05-01 09:00+08");
+    //  enough pages for the table to be shared out
+    ck_assert_int_eq(db_run_script(f.conn, "BEGIN; SELECT pg_advisory_xact_lock(4300002);"
+                                           " INSERT INTO observation (change_id, org, indicator,"
+                                           " period, value, unit, feed_id) SELECT"
+                                           " nextval('change_id_seq'), '430200', 'GDP', g::text,"
+                                           " g, 'GOV_430100', (SELECT feed_id FROM feed LIMIT 1)"
+                                           " FROM generate_series(1900, 9999) g; COMMIT;"),
+                     0);
+    PGconn *helpers[3] = {testutil_db_connect(), testutil_db_connect(), testutil_db_connect()};
+    ck_assert_int_eq(db_exec(helpers[2], "BEGIN", 0, NULL), 0); //  busy: left out
+    day_t known;
+    day_parse("2024-02-01", &known);
+    for (int k = 0; k < 2; k++) {
+        const day_t *at = k ? &known : NULL;
+        judge_data_t *one = judge_data_new(f.cat), *many = judge_data_new(f.cat);
+        ck_assert_int_eq(judge_data_load(one, f.conn, at), 0);
+        ck_assert_int_eq(judge_data_load_parallel(many, f.conn, helpers, 3, at), 0);
+        ck_assert_uint_eq(judge_data_size(one), judge_data_size(many));
+        ck_assert_uint_eq(judge_data_size(one), k ? 42 : 42 + 8100);
+        ck_assert_int_eq(judge_data_change_id(one), judge_data_change_id(many));
+        double a = 0, b = 0;
+        ck_assert(judge_data_value(one, "430100", "HTE_COUNT", "2023", &a));
+        ck_assert(judge_data_value(many, "430100", "HTE_COUNT", "2023", &b));
+        ck_assert_double_eq(a, b);
+        ck_assert_double_eq(a, k ? 850 : 1); //  the correction only without known-at
+        judge_options_t opts = {0, s_leads, 3};
+        day_parse("2025-06-30", &opts.as_of);
+        judge_report_t *r1 = judge_evaluate(one, &opts, NULL),
+                       *r2 = judge_evaluate(many, &opts, NULL);
+        ck_assert_uint_eq(judge_report_count(r1), judge_report_count(r2));
+        for (size_t i = 0; i < judge_report_count(r1); i++) {
+            const judge_result_t *x = judge_report_at(r1, i), *y = judge_report_at(r2, i);
+            ck_assert_str_eq(x->key, y->key);
+            ck_assert_int_eq(x->status, y->status);
+            ck_assert(json_equal(x->evidence, y->evidence));
+        }
+        judge_report_destroy(&r1);
+        judge_report_destroy(&r2);
+        judge_data_destroy(&one);
+        judge_data_destroy(&many);
+        for (int i = 0; i < 2; i++)
+            ck_assert_int_eq(PQtransactionStatus(helpers[i]), PQTRANS_IDLE);
+    }
+    for (int i = 0; i < 3; i++)
+        PQfinish(helpers[i]);
+    s_teardown(&f);
+}
+END_TEST
+
 START_TEST(test_judge_parse_leads)
 {
     int leads[8];
@@ -587,6 +652,7 @@ judge_suite(void)
     tcase_add_test(core, test_judge_touched);
     tcase_add_test(core, test_judge_planctl_agrees);
     tcase_add_test(core, test_judge_planctl_table);
+    tcase_add_test(core, test_judge_parallel_load);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_add_test(errors, test_judge_parse_leads);

@@ -228,12 +228,31 @@ s_meta_at(const assembled_t *a, int t)
 // ---------------------------------------------------------------------------------------------
 //  Evidence
 
+//  The text of the period of ordinal t ("2023", "2023Q4", "2023-06") without date arithmetic.
+static char *
+s_ordinal_text(period_type_t type, int t, char buf[PERIOD_TEXT_SIZE])
+{
+    int per_year = rules_per_year(type);
+    unsigned year = (unsigned)(t / per_year) % 10000u, index = (unsigned)(t % per_year) + 1;
+    if (type == PERIOD_YEAR)
+        snprintf(buf, PERIOD_TEXT_SIZE, "%04u", year);
+    else if (type == PERIOD_QUARTER)
+        snprintf(buf, PERIOD_TEXT_SIZE, "%04uQ%u", year, index % 5u);
+    else {
+        //  "YYYY-MM" by hand: this runs for every figure of every judged series.
+        buf[0] = (char)('0' + year / 1000), buf[1] = (char)('0' + year / 100 % 10);
+        buf[2] = (char)('0' + year / 10 % 10), buf[3] = (char)('0' + year % 10);
+        buf[4] = '-', buf[5] = (char)('0' + index / 10), buf[6] = (char)('0' + index % 10);
+        buf[7] = '\0';
+    }
+    return buf;
+}
+
 static json_t *
 s_period_json(period_type_t type, int t)
 {
     char buf[PERIOD_TEXT_SIZE];
-    period_t p = rules_period(type, t);
-    return json_string(period_format(&p, buf));
+    return json_string(s_ordinal_text(type, t, buf));
 }
 
 static json_t *
@@ -344,8 +363,7 @@ s_copy_series(judge_result_t *r, const indicator_t *x, const assembled_t *a, int
     if (!r->series)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        period_t p = rules_period(x->period, a->points[i].t);
-        period_format(&p, r->series[i].period);
+        s_ordinal_text(x->period, a->points[i].t, r->series[i].period);
         r->series[i].value = a->points[i].value;
         r->series[i].aggregated = a->meta[i].aggregated;
         r->series[i].cities = a->meta[i].cities;
@@ -374,12 +392,11 @@ s_series_json(const judge_result_t *r)
 //  Fills status, figures and evidence of a numeric target (or one quota year) from the rules.
 static int
 s_judge_numeric(ctx_t *c, const target_t *t, const indicator_t *x, size_t scope, int year,
-                judge_result_t *r)
+                const assembled_t *a_in, const assembled_t *ref, judge_result_t *r)
 {
     const judge_data_t *d = c->d;
+    const assembled_t *a = a_in;
     day_t as_of = c->opts->as_of;
-    period_t now = period_containing(x->period, as_of);
-    int t_asof = rules_ordinal(&now);
     day_t deadline = t->deadline;
     if (year) {
         day_t year_end = day_from_ymd(year, 12, 31);
@@ -390,14 +407,6 @@ s_judge_numeric(ctx_t *c, const target_t *t, const indicator_t *x, size_t scope,
     int t_deadline = rules_ordinal(&dp);
     day_t figure_due = period_due(&dp, x->due_months);
 
-    assembled_t a = {0}, ref = {0};
-    if (s_assemble(d, scope, x, t_asof, &a) != 0)
-        return -1;
-    if (t->kind == TARGET_RELATIVE && d->nation >= 0 &&
-        s_assemble(d, (size_t)d->nation, x, t_asof, &ref) != 0) {
-        s_assembled_free(&a);
-        return -1;
-    }
     rules_input_t in = {
         .kind = t->kind,
         .cmp = t->cmp,
@@ -406,10 +415,10 @@ s_judge_numeric(ctx_t *c, const target_t *t, const indicator_t *x, size_t scope,
         .t_deadline = t_deadline,
         .deadline_passed = as_of > deadline,
         .figure_due_passed = as_of > figure_due,
-        .points = a.points,
-        .count = a.count,
-        .ref = ref.points,
-        .ref_count = ref.count,
+        .points = a->points,
+        .count = a->count,
+        .ref = ref->points,
+        .ref_count = ref->count,
     };
     if (t->kind == TARGET_GROWTH) {
         period_t bp = period_containing(x->period, day_from_ymd(t->base_year, 12, 31));
@@ -430,8 +439,7 @@ s_judge_numeric(ctx_t *c, const target_t *t, const indicator_t *x, size_t scope,
     r->has_value = out.has_value;
     r->value = out.value;
     if (out.has_value && out.t_value) {
-        period_t vp = rules_period(x->period, out.t_value);
-        period_format(&vp, r->value_period);
+        s_ordinal_text(x->period, out.t_value, r->value_period);
     }
     r->has_goal = out.has_goal;
     r->goal = out.goal;
@@ -439,11 +447,8 @@ s_judge_numeric(ctx_t *c, const target_t *t, const indicator_t *x, size_t scope,
     r->projection = out.projection;
     r->has_progress = out.has_progress;
     r->progress = out.progress;
-    if (s_copy_series(r, x, &a, t_deadline) != 0) {
-        s_assembled_free(&a);
-        s_assembled_free(&ref);
+    if (s_copy_series(r, x, a, t_deadline) != 0)
         return -1;
-    }
 
     //  Evidence: the rule, the figures it used, the comparison and the thresholds.
     json_t *ev = json_object();
@@ -480,12 +485,12 @@ s_judge_numeric(ctx_t *c, const target_t *t, const indicator_t *x, size_t scope,
             json_object_set_new(ev, "sum", json_real(out.value));
         else if (t->kind != TARGET_GROWTH) {
             const rules_point_t *p = NULL;
-            for (size_t i = 0; i < a.count; i++)
-                if (a.points[i].t == out.t_value)
-                    p = &a.points[i];
+            for (size_t i = 0; i < a->count; i++)
+                if (a->points[i].t == out.t_value)
+                    p = &a->points[i];
             if (p)
                 json_object_set_new(ev, "value",
-                                    s_figure_json(d, x, &a, p->t, p->value, missing_all));
+                                    s_figure_json(d, x, a, p->t, p->value, missing_all));
         }
     }
     if (out.has_goal && out.has_value &&
@@ -509,7 +514,7 @@ s_judge_numeric(ctx_t *c, const target_t *t, const indicator_t *x, size_t scope,
         json_object_set_new(ev, "reference", refj);
     }
     if (out.has_baseline && t->kind != TARGET_CUMULATIVE && t->kind != TARGET_QUOTA) {
-        json_t *b = s_figure_json(d, x, &a, out.t_baseline, out.baseline, missing_all);
+        json_t *b = s_figure_json(d, x, a, out.t_baseline, out.baseline, missing_all);
         if (out.baseline_substituted)
             json_object_set_new(b, "substituted", json_true());
         json_object_set_new(ev, "baseline", b);
@@ -520,7 +525,7 @@ s_judge_numeric(ctx_t *c, const target_t *t, const indicator_t *x, size_t scope,
                                       1));
     if (out.has_latest && t->kind != TARGET_CUMULATIVE && t->kind != TARGET_QUOTA)
         json_object_set_new(ev, "latest",
-                            s_figure_json(d, x, &a, out.t_latest, out.latest, missing_all));
+                            s_figure_json(d, x, a, out.t_latest, out.latest, missing_all));
     if (t->kind == TARGET_CUMULATIVE || t->kind == TARGET_QUOTA) {
         json_t *flows = json_pack("{s:I, s:I}", "reported", (json_int_t)out.flows, "expected",
                                   (json_int_t)out.flows_expected);
@@ -529,9 +534,9 @@ s_judge_numeric(ctx_t *c, const target_t *t, const indicator_t *x, size_t scope,
                                 s_period_json(x->period, out.missing_first));
         json_object_set_new(ev, "flows", flows);
         //  Every flow summed counts: name the cities missing from any of them.
-        for (size_t i = 0; i < a.count; i++)
-            if (a.points[i].t >= in.t_start && a.points[i].t <= t_deadline)
-                s_collect_missing(d, &a.meta[i], missing_all);
+        for (size_t i = 0; i < a->count; i++)
+            if (a->points[i].t >= in.t_start && a->points[i].t <= t_deadline)
+                s_collect_missing(d, &a->meta[i], missing_all);
     }
     if (out.has_projection) {
         json_t *pj = json_pack("{s:s, s:o, s:f}", "method", rules_method_name(out.method), "period",
@@ -568,8 +573,6 @@ s_judge_numeric(ctx_t *c, const target_t *t, const indicator_t *x, size_t scope,
         json_decref(missing_all);
     json_object_set_new(ev, "series", s_series_json(r));
     r->evidence = ev;
-    s_assembled_free(&a);
-    s_assembled_free(&ref);
     return 0;
 }
 
@@ -670,10 +673,24 @@ s_judge_target(ctx_t *c, size_t ti, const judge_touch_t *touched)
         if (y < last)
             last = y;
     }
-    for (int year = first; year <= last; year++) {
-        judge_result_t *r = s_report_add(c->report);
-        if (!r)
+    //  The judged series (and the national one) are assembled once for all the years.
+    assembled_t a = {0}, ref = {0};
+    if (x) {
+        period_t now = period_containing(x->period, c->opts->as_of);
+        if (s_assemble(d, scope - 1, x, rules_ordinal(&now), &a) != 0 ||
+            (t->kind == TARGET_RELATIVE && d->nation >= 0 &&
+             s_assemble(d, (size_t)d->nation, x, rules_ordinal(&now), &ref) != 0)) {
+            s_assembled_free(&a);
             return -1;
+        }
+    }
+    int rc = 0;
+    for (int year = first; year <= last && rc == 0; year++) {
+        judge_result_t *r = s_report_add(c->report);
+        if (!r) {
+            rc = -1;
+            break;
+        }
         r->subject = JUDGE_TARGET;
         r->target = t;
         r->indicator = x;
@@ -682,55 +699,53 @@ s_judge_target(ctx_t *c, size_t ti, const judge_touch_t *touched)
         if (year)
             snprintf(r->period, sizeof r->period, "%04d", year % 10000);
         r->key = s_key_target(t, r->period);
-        int rc = t->kind == TARGET_MILESTONE ? s_judge_milestone(c, t, ti, r)
-                                             : s_judge_numeric(c, t, x, scope - 1, year, r);
-        if (rc != 0 || !r->key)
-            return -1;
-        if (r->status != STATUS_ACHIEVED)
+        rc = t->kind == TARGET_MILESTONE ? s_judge_milestone(c, t, ti, r)
+                                         : s_judge_numeric(c, t, x, scope - 1, year, &a, &ref, r);
+        if (!r->key)
+            rc = -1;
+        if (rc == 0 && r->status != STATUS_ACHIEVED)
             r->due_soon_days = rules_due_soon(c->opts->as_of, r->deadline, c->opts->due_soon,
                                               c->opts->due_soon_count);
     }
-    return 0;
+    s_assembled_free(&a);
+    s_assembled_free(&ref);
+    return rc;
 }
 
 // ---------------------------------------------------------------------------------------------
 //  Reporting duties
 
-//  REPORT_OVERDUE for every period of (unit, org, x) whose reporting deadline has passed
-//  (the deadline day itself is in time) with no figure.
+//  REPORT_OVERDUE for every period t_first..t_last of (unit, org, x) with no figure: the
+//  periods whose reporting deadline has passed (the deadline day itself is in time).
 static int
-s_judge_duties(ctx_t *c, const resp_unit_t *u, size_t org, size_t xi)
+s_judge_duties(ctx_t *c, const resp_unit_t *u, size_t org, size_t xi, int t_first, int t_last)
 {
     const judge_data_t *d = c->d;
     const indicator_t *x = catalog_indicator_at(d->cat, xi);
     const series_t *s = judge_data_series(d, org, xi);
-    period_t p = x->first_period;
-    for (;;) {
+    for (int t = t_first; t <= t_last; t++) {
+        if (judge_series_at(s, t))
+            continue;
+        period_t p = rules_period(x->period, t);
         day_t due = period_due(&p, x->due_months);
-        if (c->opts->as_of <= due)
-            break;
-        int t = rules_ordinal(&p);
-        if (!judge_series_at(s, t)) {
-            judge_result_t *r = s_report_add(c->report);
-            if (!r)
-                return -1;
-            r->subject = JUDGE_DUTY;
-            r->indicator = x;
-            r->unit = u->code;
-            r->org = u->org;
-            period_format(&p, r->period);
-            r->key = zsys_sprintf("R|%s|%s|%s|%s", u->code, u->org, x->code, r->period);
-            r->status = STATUS_REPORT_OVERDUE;
-            r->deadline = due;
-            char day[DAY_TEXT_SIZE];
-            r->evidence = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s}", "rule", "reporting",
-                                    "unit", u->code, "org", u->org, "indicator", x->code, "period",
-                                    r->period, "due", day_format(due, day), "due_months",
-                                    x->due_months, "compared", "no figure by the due date");
-            if (!r->key || !r->evidence)
-                return -1;
-        }
-        p = period_next(&p);
+        judge_result_t *r = s_report_add(c->report);
+        if (!r)
+            return -1;
+        r->subject = JUDGE_DUTY;
+        r->indicator = x;
+        r->unit = u->code;
+        r->org = u->org;
+        period_format(&p, r->period);
+        r->key = zsys_sprintf("R|%s|%s|%s|%s", u->code, u->org, x->code, r->period);
+        r->status = STATUS_REPORT_OVERDUE;
+        r->deadline = due;
+        char day[DAY_TEXT_SIZE];
+        r->evidence = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s}", "rule", "reporting",
+                                "unit", u->code, "org", u->org, "indicator", x->code, "period",
+                                r->period, "due", day_format(due, day), "due_months", x->due_months,
+                                "compared", "no figure by the due date");
+        if (!r->key || !r->evidence)
+            return -1;
     }
     return 0;
 }
@@ -741,6 +756,13 @@ s_judge_all_duties(ctx_t *c, const judge_touch_t *touched)
     const judge_data_t *d = c->d;
     for (size_t xi = 0; xi < d->n_inds; xi++) {
         const indicator_t *x = catalog_indicator_at(d->cat, xi);
+        //  The periods due by now are the same for every unit reporting x.
+        int t_first = rules_ordinal(&x->first_period), t_last = t_first - 1;
+        for (period_t p = x->first_period; c->opts->as_of > period_due(&p, x->due_months);
+             p = period_next(&p))
+            t_last = rules_ordinal(&p);
+        if (t_last < t_first)
+            continue;
         for (size_t ui = 0; ui < catalog_unit_count(d->cat); ui++) {
             const resp_unit_t *u = catalog_unit_at(d->cat, ui);
             if (!catalog_unit_reports(d->cat, u->code, x, u->org))
@@ -748,7 +770,7 @@ s_judge_all_duties(ctx_t *c, const judge_touch_t *touched)
             if (touched && !judge_touch_has_series(touched, u->org, x->code))
                 continue;
             size_t org = judge_data_index(d->org_index, u->org);
-            if (org && s_judge_duties(c, u, org - 1, xi) != 0)
+            if (org && s_judge_duties(c, u, org - 1, xi, t_first, t_last) != 0)
                 return -1;
         }
     }

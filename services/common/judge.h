@@ -93,6 +93,12 @@ void judge_data_destroy(judge_data_t **self_p);
 //  from one snapshot (outside a transaction it opens its own). Returns 0, or -1 (logged).
 int judge_data_load(judge_data_t *self, PGconn *conn, const day_t *known_at);
 
+//  As judge_data_load, with the observations streamed over conn and up to 7 helper connections
+//  at once (idle ones; each is put in conn's snapshot, exported, and reads a share of the
+//  table's pages), the way a parallel scan would. Helpers that cannot join are left out.
+int judge_data_load_parallel(judge_data_t *self, PGconn *conn, PGconn *const *helpers, size_t count,
+                             const day_t *known_at);
+
 //  Adds the rows committed with a change id above judge_data_change_id (figures loaded without
 //  known_at only), and adds each series and milestone they touch to touched (may be NULL).
 //  Run it in the caller's transaction. Returns the number of rows read, or -1 (logged).

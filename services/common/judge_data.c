@@ -5,6 +5,8 @@
 #include "db.h"
 #include "log.h"
 
+#include <endian.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +17,39 @@ size_t
 judge_data_index(zhashx_t *index, const char *code)
 {
     return (size_t)(uintptr_t)zhashx_lookup(index, code);
+}
+
+static uint32_t
+s_code_hash(uint16_t kind, const char *text, size_t len)
+{
+    uint32_t h = 2166136261u ^ kind;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)text[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static void
+s_code_add(judge_data_t *self, uint16_t kind, const char *code, size_t index)
+{
+    size_t len = strlen(code);
+    size_t slot = s_code_hash(kind, code, len) & self->code_mask;
+    while (self->codes[slot].code)
+        slot = (slot + 1) & self->code_mask;
+    self->codes[slot] = (code_slot_t){code, (uint32_t)len, kind, (uint32_t)(index + 1)};
+}
+
+//  Index + 1 of an org unit (kind 0) or indicator (kind 1) code given by bytes, 0 if unknown.
+static size_t
+s_code_find(const judge_data_t *self, uint16_t kind, const char *text, size_t len)
+{
+    size_t slot = s_code_hash(kind, text, len) & self->code_mask;
+    for (const code_slot_t *c = &self->codes[slot]; c->code;
+         slot = (slot + 1) & self->code_mask, c = &self->codes[slot])
+        if (c->kind == kind && c->len == len && memcmp(c->code, text, len) == 0)
+            return c->index;
+    return 0;
 }
 
 judge_data_t *
@@ -39,6 +74,19 @@ judge_data_new(const catalog_t *catalog)
         judge_data_destroy(&self);
         return NULL;
     }
+    size_t slots = 16;
+    while (slots < 4 * (self->n_orgs + self->n_inds))
+        slots *= 2;
+    self->codes = calloc(slots, sizeof *self->codes);
+    if (!self->codes) {
+        judge_data_destroy(&self);
+        return NULL;
+    }
+    self->code_mask = slots - 1;
+    for (size_t i = 0; i < self->n_orgs; i++)
+        s_code_add(self, 0, catalog_org_at(catalog, i)->code, i);
+    for (size_t i = 0; i < self->n_inds; i++)
+        s_code_add(self, 1, catalog_indicator_at(catalog, i)->code, i);
     self->nation = -1;
     for (size_t i = 0; i < self->n_orgs; i++) {
         const org_unit_t *o = catalog_org_at(catalog, i);
@@ -70,17 +118,26 @@ judge_data_new(const catalog_t *catalog)
     return self;
 }
 
+//  Empties the figures. Series keep their arrays for the next load (a full reload then
+//  allocates nothing); free_arrays releases them too.
 static void
-s_data_clear(judge_data_t *self)
+s_data_clear(judge_data_t *self, bool free_arrays)
 {
     for (size_t i = 0; self->grid && i < self->n_orgs * self->n_inds; i++) {
-        free(self->grid[i].value);
-        free(self->grid[i].cid);
-        memset(&self->grid[i], 0, sizeof self->grid[i]);
+        series_t *s = &self->grid[i];
+        if (free_arrays) {
+            free(s->value);
+            free(s->cid);
+            memset(s, 0, sizeof *s);
+        } else
+            s->n = 0;
     }
     for (size_t i = 0; self->reports && i < self->n_targets; i++) {
-        free(self->reports[i].items);
-        memset(&self->reports[i], 0, sizeof self->reports[i]);
+        if (free_arrays) {
+            free(self->reports[i].items);
+            memset(&self->reports[i], 0, sizeof self->reports[i]);
+        } else
+            self->reports[i].count = 0;
     }
     self->figures = 0;
     self->change_id = 0;
@@ -92,7 +149,8 @@ judge_data_destroy(judge_data_t **self_p)
     if (!self_p || !*self_p)
         return;
     judge_data_t *self = *self_p;
-    s_data_clear(self);
+    s_data_clear(self, true);
+    free(self->codes);
     for (size_t i = 0; self->children && i < self->n_orgs; i++)
         free(self->children[i]);
     free(self->children);
@@ -176,7 +234,7 @@ s_series_reserve(series_t *s, int t)
 static int
 s_series_put(judge_data_t *self, series_t *s, int t, double value, int64_t cid)
 {
-    if (s_series_reserve(s, t) != 0)
+    if ((s->n == 0 || t < s->t0 || t >= s->t0 + s->n) && s_series_reserve(s, t) != 0)
         return -1;
     int slot = t - s->t0;
     if (s->cid[slot] == 0)
@@ -186,15 +244,6 @@ s_series_put(judge_data_t *self, series_t *s, int t, double value, int64_t cid)
         s->value[slot] = value;
     }
     return 0;
-}
-
-//  The figure of period t, or NULL.
-const double *
-judge_series_at(const series_t *s, int t)
-{
-    if (t < s->t0 || t >= s->t0 + s->n || s->cid[t - s->t0] == 0)
-        return NULL;
-    return &s->value[t - s->t0];
 }
 
 bool
@@ -262,62 +311,276 @@ s_add_report(judge_data_t *self, const char *target, const char *state, const ch
     return 0;
 }
 
-//  Splits a COPY text row into n fields in place (no field of ours holds a tab or backslash
-//  escape: codes are ASCII, periods and numbers plain). Returns 0 or -1.
-static int
-s_split(char *row, int len, char **fields, int n)
+//  State of a binary COPY stream being read (PostgreSQL's COPY BINARY format: a header, then
+//  per row an int16 field count and per field an int32 length and the bytes, all big-endian,
+//  then an int16 -1).
+typedef struct {
+    bool header; //  the file header has been read
+    bool done;   //  the trailer has been read
+} copy_state_t;
+
+static uint16_t
+s_be16(const char *p)
 {
-    if (len > 0 && row[len - 1] == '\n')
-        row[--len] = '\0';
-    int k = 0;
-    fields[k++] = row;
-    for (int i = 0; i < len && k <= n; i++)
-        if (row[i] == '\t') {
-            row[i] = '\0';
-            if (k < n)
-                fields[k] = row + i + 1;
-            k++;
-        }
-    return k == n ? 0 : -1;
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return be16toh(v);
 }
 
-//  Streams every observation row of the snapshot (versions included) and keeps the latest.
-static int
-s_load_observations(judge_data_t *self, PGconn *conn, bool known)
+static uint32_t
+s_be32(const char *p)
 {
-    static const char *const sql_all =
-        "COPY (SELECT org, indicator, period, value, change_id FROM observation) TO STDOUT";
-    //  known-at: received by the end of that day in China Standard Time.
-    static const char *const sql_known =
-        "COPY (SELECT org, indicator, period, value, change_id FROM observation"
-        " WHERE received_at < ((current_setting('planwatch.known_at')::date + 1)::timestamp"
-        " AT TIME ZONE 'Asia/Shanghai')) TO STDOUT";
-    PGresult *res = PQexec(conn, known ? sql_known : sql_all);
-    if (!res || PQresultStatus(res) != PGRES_COPY_OUT) {
-        log_warnx("judge.load_failed", "error=\"%.*s\"", (int)strcspn(PQerrorMessage(conn), "\n"),
-                  PQerrorMessage(conn));
-        PQclear(res);
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return be32toh(v);
+}
+
+static uint64_t
+s_be64(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return be64toh(v);
+}
+
+//  The ordinal of a period given by bytes ("2023", "2023Q4", "2023-06") of the given type, as
+//  period_parse and rules_ordinal would compute it, without building dates. Returns 0 or -1.
+static int
+s_fast_ordinal(const char *p, int len, period_type_t type, int *t)
+{
+    int digits[7] = {0};
+    for (int i = 0; i < len && i < 7; i++)
+        digits[i] = p[i] - '0';
+    if (len < 4)
         return -1;
+    for (int i = 0; i < 4; i++)
+        if (digits[i] < 0 || digits[i] > 9)
+            return -1;
+    int year = digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3];
+    if (year < 1900)
+        return -1;
+    switch (type) {
+    case PERIOD_YEAR:
+        if (len != 4)
+            return -1;
+        *t = year;
+        return 0;
+    case PERIOD_QUARTER:
+        if (len != 6 || p[4] != 'Q' || digits[5] < 1 || digits[5] > 4)
+            return -1;
+        *t = year * 4 + digits[5] - 1;
+        return 0;
+    case PERIOD_MONTH: {
+        if (len != 7 || p[4] != '-' || digits[5] < 0 || digits[5] > 1 || digits[6] < 0 ||
+            digits[6] > 9)
+            return -1;
+        int month = digits[5] * 10 + digits[6];
+        if (month < 1 || month > 12)
+            return -1;
+        *t = year * 12 + month - 1;
+        return 0;
     }
-    PQclear(res);
-    int rc = 0, len;
-    char *row;
-    while ((len = PQgetCopyData(conn, &row, 0)) > 0) {
-        char *f[5];
-        if (rc == 0 && s_split(row, len, f, 5) == 0)
-            rc = s_add_observation(self, f[0], f[1], f[2], strtod(f[3], NULL),
-                                   strtoll(f[4], NULL, 10), NULL);
-        PQfreemem(row);
     }
-    if (len == -2)
-        rc = -1;
-    while ((res = PQgetResult(conn)) != NULL) {
+    return -1;
+}
+
+//  Adds the rows of one CopyData message. Returns 0, or -1 when it is not what we asked for.
+static int
+s_copy_rows(judge_data_t *self, copy_state_t *st, const char *buf, int len)
+{
+    static const char signature[] = "PGCOPY\n\377\r\n\0";
+    const char *p = buf, *end = buf + len;
+    if (!st->header) {
+        if (len < 19 || memcmp(p, signature, 11) != 0)
+            return -1;
+        uint32_t ext = s_be32(p + 15);
+        if ((size_t)(end - p) < 19 + (size_t)ext)
+            return -1;
+        p += 19 + ext;
+        st->header = true;
+    }
+    while (p < end && !st->done) {
+        if (end - p < 2)
+            return -1;
+        int16_t fields = (int16_t)s_be16(p);
+        p += 2;
+        if (fields == -1) {
+            st->done = true;
+            break;
+        }
+        if (fields != 5)
+            return -1;
+        const char *f[5];
+        int32_t flen[5];
+        for (int i = 0; i < 5; i++) {
+            if (end - p < 4)
+                return -1;
+            flen[i] = (int32_t)s_be32(p);
+            p += 4;
+            if (flen[i] < 0 || end - p < flen[i])
+                return -1;
+            f[i] = p;
+            p += flen[i];
+        }
+        if (flen[3] != 8 || flen[4] != 8 || flen[2] >= PERIOD_TEXT_SIZE)
+            return -1;
+        uint64_t bits = s_be64(f[3]);
+        double value;
+        memcpy(&value, &bits, sizeof value);
+        int64_t cid = (int64_t)s_be64(f[4]);
+        if (cid > self->change_id)
+            self->change_id = cid;
+        size_t o = s_code_find(self, 0, f[0], (size_t)flen[0]);
+        size_t x = s_code_find(self, 1, f[1], (size_t)flen[1]);
+        int t;
+        if (!o || !x ||
+            s_fast_ordinal(f[2], flen[2], catalog_indicator_at(self->cat, x - 1)->period, &t) != 0)
+            continue;
+        if (s_series_put(self, judge_data_series(self, o - 1, x - 1), t, value, cid) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+#define STREAMS_MAX 8
+
+//  One COPY stream of the load.
+typedef struct {
+    PGconn *conn;    //  its connection (borrowed)
+    copy_state_t st; //  where its binary stream is
+    bool active;     //  rows may still come
+} stream_t;
+
+//  The COPY of a share of the table: pages [lo, hi) by TID range (hi < 0: to the end). Block
+//  numbers are integers computed here, written as literals because COPY takes no parameters.
+static char *
+s_copy_sql(bool known, long lo, long hi)
+{
+    char range[128] = "";
+    if (hi >= 0)
+        snprintf(range, sizeof range, "%s ctid >= '(%ld,0)'::tid AND ctid < '(%ld,0)'::tid",
+                 known ? " AND" : " WHERE", lo, hi);
+    else if (lo > 0)
+        snprintf(range, sizeof range, "%s ctid >= '(%ld,0)'::tid", known ? " AND" : " WHERE", lo);
+    //  known-at: received by the end of that day in China Standard Time.
+    return zsys_sprintf(
+        "COPY (SELECT org, indicator, period, value, change_id FROM observation%s%s)"
+        " TO STDOUT (FORMAT binary)",
+        known ? " WHERE received_at < ((current_setting('planwatch.known_at')::date"
+                " + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')"
+              : "",
+        range);
+}
+
+static void
+s_copy_failed(PGconn *conn, const char *what)
+{
+    const char *msg = what ? what : PQerrorMessage(conn);
+    log_warnx("judge.load_failed", "error=\"%.*s\"", (int)strcspn(msg, "\n"), msg);
+}
+
+//  Reads what one stream has without blocking. Returns 0, or -1 on failure.
+static int
+s_stream_drain(judge_data_t *self, stream_t *s)
+{
+    int len;
+    char *buf;
+    while ((len = PQgetCopyData(s->conn, &buf, 1)) > 0) {
+        int rc = s_copy_rows(self, &s->st, buf, len);
+        PQfreemem(buf);
+        if (rc != 0) {
+            s_copy_failed(s->conn, "unexpected COPY data");
+            return -1;
+        }
+    }
+    if (len == 0)
+        return 0;
+    s->active = false;
+    int rc = len == -2 ? -1 : 0;
+    PGresult *res;
+    while ((res = PQgetResult(s->conn)) != NULL) {
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-            log_warnx("judge.load_failed", "error=\"%.*s\"",
-                      (int)strcspn(PQresultErrorMessage(res), "\n"), PQresultErrorMessage(res));
+            s_copy_failed(s->conn, PQresultErrorMessage(res));
             rc = -1;
         }
         PQclear(res);
+    }
+    return rc;
+}
+
+//  Streams every observation row of the snapshot (versions included) in COPY's binary format
+//  (no number formatting on either side) and keeps the latest version of each figure. With
+//  helper connections already in the same snapshot, each stream carries a share of the table's
+//  pages and they are read together.
+static int
+s_load_observations(judge_data_t *self, PGconn *conn, PGconn *const *helpers, size_t count,
+                    long pages, bool known)
+{
+    stream_t streams[STREAMS_MAX];
+    size_t n = 1 + (count < STREAMS_MAX - 1 ? count : STREAMS_MAX - 1);
+    if (pages < (long)n)
+        n = 1;
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        streams[i] = (stream_t){i == 0 ? conn : helpers[i - 1], {0}, false};
+        long lo = n == 1 ? 0 : pages * (long)i / (long)n;
+        long hi = n == 1 || i + 1 == n ? -1 : pages * (long)(i + 1) / (long)n;
+        char *sql = s_copy_sql(known, lo, hi);
+        PGresult *res = NULL;
+        if (rc == 0 && PQsendQuery(streams[i].conn, sql) == 1 &&
+            (res = PQgetResult(streams[i].conn)) != NULL && PQresultStatus(res) == PGRES_COPY_OUT)
+            streams[i].active = true;
+        else if (rc == 0) {
+            s_copy_failed(streams[i].conn, NULL);
+            rc = -1;
+        }
+        PQclear(res);
+        zstr_free(&sql);
+    }
+    for (;;) {
+        zmq_pollitem_t items[STREAMS_MAX];
+        stream_t *which[STREAMS_MAX];
+        int k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (streams[i].active) {
+                if (rc == 0 && s_stream_drain(self, &streams[i]) != 0)
+                    rc = -1;
+                if (streams[i].active) {
+                    items[k] = (zmq_pollitem_t){NULL, PQsocket(streams[i].conn), ZMQ_POLLIN, 0};
+                    which[k++] = &streams[i];
+                }
+            }
+        if (k == 0)
+            break;
+        if (rc != 0) {
+            //  Stop what still runs: the connections must be usable afterwards.
+            for (int i = 0; i < k; i++) {
+                PGcancel *cancel = PQgetCancel(which[i]->conn);
+                char err[256];
+                if (cancel)
+                    PQcancel(cancel, err, sizeof err);
+                PQfreeCancel(cancel);
+                int len;
+                char *buf;
+                while ((len = PQgetCopyData(which[i]->conn, &buf, 0)) > 0)
+                    PQfreemem(buf);
+                PGresult *res;
+                while ((res = PQgetResult(which[i]->conn)) != NULL)
+                    PQclear(res);
+                which[i]->active = false;
+            }
+            break;
+        }
+        if (zmq_poll(items, k, 1000) < 0 && errno != EINTR) {
+            rc = -1;
+            continue;
+        }
+        for (int i = 0; i < k; i++)
+            if ((items[i].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) &&
+                PQconsumeInput(which[i]->conn) != 1) {
+                s_copy_failed(which[i]->conn, NULL);
+                rc = -1;
+            }
     }
     return rc;
 }
@@ -347,21 +610,71 @@ s_load_reports(judge_data_t *self, PGconn *conn, bool known, int64_t after, judg
     return rc == 0 ? rows : -1;
 }
 
+//  Puts each helper in conn's snapshot (exported), with the same known-at day. Returns the
+//  number of helpers ready (those that fail are left out, logged).
+static size_t
+s_helpers_join(PGconn *conn, PGconn *const *helpers, size_t count, const char *known,
+               PGconn **ready, long *pages)
+{
+    *pages = 0;
+    if (count == 0)
+        return 0;
+    PGresult *res = db_query(conn,
+                             "SELECT pg_export_snapshot(), pg_relation_size('observation')"
+                             " / current_setting('block_size')::bigint",
+                             0, NULL);
+    if (!res)
+        return 0;
+    char snapshot[64];
+    snprintf(snapshot, sizeof snapshot, "%s", PQgetvalue(res, 0, 0));
+    *pages = atol(PQgetvalue(res, 0, 1));
+    PQclear(res);
+    //  A snapshot id is hex digits and dashes; it goes into SET TRANSACTION SNAPSHOT as a
+    //  literal (the statement takes no parameters).
+    if (strspn(snapshot, "0123456789ABCDEFabcdef-") != strlen(snapshot))
+        return 0;
+    char set[128];
+    snprintf(set, sizeof set, "SET TRANSACTION SNAPSHOT '%s'", snapshot);
+    size_t n = 0;
+    for (size_t i = 0; i < count && n < STREAMS_MAX - 1; i++) {
+        PGconn *h = helpers[i];
+        if (!h || PQstatus(h) != CONNECTION_OK || PQtransactionStatus(h) != PQTRANS_IDLE)
+            continue;
+        if (db_exec(h, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) != 0)
+            continue;
+        if (db_exec(h, set, 0, NULL) != 0 ||
+            (known && db_exec(h, "SELECT set_config('planwatch.known_at', $1, true)", 1,
+                              DB_PARAMS(known)) != 0)) {
+            db_rollback(h);
+            continue;
+        }
+        ready[n++] = h;
+    }
+    return n;
+}
+
 int
-judge_data_load(judge_data_t *self, PGconn *conn, const day_t *known_at)
+judge_data_load_parallel(judge_data_t *self, PGconn *conn, PGconn *const *helpers, size_t count,
+                         const day_t *known_at)
 {
     bool own = PQtransactionStatus(conn) == PQTRANS_IDLE;
     if (own && db_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) != 0)
         return -1;
-    s_data_clear(self);
+    s_data_clear(self, false);
     int rc = 0;
+    char day[DAY_TEXT_SIZE];
     if (known_at) {
-        char day[DAY_TEXT_SIZE];
         day_format(*known_at, day);
         rc = db_exec(conn, "SELECT set_config('planwatch.known_at', $1, true)", 1, DB_PARAMS(day));
     }
+    PGconn *ready[STREAMS_MAX];
+    long pages = 0;
+    size_t joined =
+        rc == 0 ? s_helpers_join(conn, helpers, count, known_at ? day : NULL, ready, &pages) : 0;
     if (rc == 0)
-        rc = s_load_observations(self, conn, known_at != NULL);
+        rc = s_load_observations(self, conn, ready, joined, pages, known_at != NULL);
+    for (size_t i = 0; i < joined; i++)
+        db_rollback(ready[i]); //  read only: nothing to keep
     if (rc == 0 && s_load_reports(self, conn, known_at != NULL, 0, NULL) < 0)
         rc = -1;
     if (own) {
@@ -371,8 +684,14 @@ judge_data_load(judge_data_t *self, PGconn *conn, const day_t *known_at)
             db_rollback(conn);
     }
     if (rc != 0)
-        s_data_clear(self);
+        s_data_clear(self, false);
     return rc;
+}
+
+int
+judge_data_load(judge_data_t *self, PGconn *conn, const day_t *known_at)
+{
+    return judge_data_load_parallel(self, conn, NULL, 0, known_at);
 }
 
 long

@@ -31,6 +31,14 @@ typedef struct {
     size_t cap;      //  slots allocated
 } reports_t;
 
+//  One code in the lookup table the COPY reader uses (open addressing, no copies of the text).
+typedef struct {
+    const char *code; //  borrowed from the catalog, NULL for an empty slot
+    uint32_t len;     //  strlen(code)
+    uint16_t kind;    //  0 org unit, 1 indicator
+    uint32_t index;   //  catalog index + 1
+} code_slot_t;
+
 struct judge_data_t {
     const catalog_t *cat; //  the plan (borrowed)
     size_t n_orgs;        //  org units of the catalog
@@ -44,6 +52,8 @@ struct judge_data_t {
     int **children;       //  per org: indexes of its cities (level city, parent = org)
     int *child_count;     //  per org: entries in children
     int nation;           //  index of 100000, -1 when absent
+    code_slot_t *codes;   //  org and indicator codes by (kind, text)
+    size_t code_mask;     //  slots in codes - 1 (a power of two)
     int64_t change_id;    //  highest change id applied
     size_t figures;       //  slots holding a figure
 };
@@ -56,7 +66,13 @@ struct judge_touch_t {
 series_t *judge_data_series(const judge_data_t *self, size_t org, size_t ind);
 
 //  The figure of period t of a series, or NULL.
-const double *judge_series_at(const series_t *s, int t);
+static inline const double *
+judge_series_at(const series_t *s, int t)
+{
+    if (t < s->t0 || t >= s->t0 + s->n || s->cid[t - s->t0] == 0)
+        return NULL;
+    return &s->value[t - s->t0];
+}
 
 //  Index + 1 of a code in one of the data's indexes, 0 when absent.
 size_t judge_data_index(zhashx_t *index, const char *code);

@@ -18,7 +18,8 @@
 
 #include "judge.h"
 
-#define EVALUATORD_LEADS_MAX 8
+#define EVALUATORD_LEADS_MAX   8
+#define EVALUATORD_STREAMS_MAX 8
 
 //  Advisory locks: 4300003 orders status_change ids (003_evaluator.sql); 4300004 lets one
 //  evaluator at a time run a round.
@@ -34,6 +35,7 @@ typedef struct {
     const char *due_soon_text;       //  EVAL_DUE_SOON_DAYS: "90,30,7"
     long heartbeat_ms;               //  EVAL_HEARTBEAT_MS
     long tick_ms;                    //  EVAL_TICK_MS: how often the date and the store are checked
+    long load_streams;               //  EVAL_LOAD_STREAMS: connections a full load reads over
     int leads[EVALUATORD_LEADS_MAX]; //  parsed due-soon lead times
     size_t lead_count;               //  entries in leads
 } evaluatord_config_t;
@@ -50,6 +52,7 @@ typedef struct {
     char *old_status;  //  "" when first judged
     char *new_status;  //  the new status
     char *evidence;    //  JSON text
+    char digest[17];   //  digest of the evidence (status.evidence_digest)
     char as_of[11];    //  judging date
     char deadline[11]; //  the subject's deadline, "" when none
     bool has_progress; //  progress is set
@@ -96,10 +99,11 @@ int evaluatord_store_heartbeat(PGconn *conn);
 //  ----- evaluatord_round.c -----------------------------------------------------------------
 
 //  Judges everything as of opts->as_of from a fresh load of the store into data, in one
-//  snapshot, and commits the changes with the new watermark. Returns 0, or -1 (rolled back,
-//  logged; data is then empty).
-int evaluatord_round_full(PGconn *conn, judge_data_t *data, const judge_options_t *opts,
-                          zlist_t *changes, evaluatord_stats_t *stats);
+//  snapshot (read over conn and the idle helper connections together), and commits the
+//  changes with the new watermark. Returns 0, or -1 (rolled back, logged; data is then empty).
+int evaluatord_round_full(PGconn *conn, PGconn *const *helpers, size_t helper_count,
+                          judge_data_t *data, const judge_options_t *opts, zlist_t *changes,
+                          evaluatord_stats_t *stats);
 
 //  Reads the rows committed above the stored watermark into data and judges what they touch.
 //  Returns 0 (nothing new is 0 too), 1 when data is behind the store and a full round is

@@ -26,6 +26,9 @@ static const config_setting_t s_table[] = {
      "Heartbeat interval on the PUB and in service_state", &s_config.heartbeat_ms},
     {"EVAL_TICK_MS", CONFIG_INT, "1000", 10, 3600000, 0,
      "how often the date and the store's change id are checked", &s_config.tick_ms},
+    {"EVAL_LOAD_STREAMS", CONFIG_INT, "2", 1, 8, 0,
+     "store connections a full judgement reads the figures over, in one snapshot",
+     &s_config.load_streams},
 };
 
 int

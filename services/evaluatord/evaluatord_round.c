@@ -45,8 +45,8 @@ s_finish(PGconn *conn, int rc, int64_t change_id, day_t as_of, zlist_t *changes,
 }
 
 int
-evaluatord_round_full(PGconn *conn, judge_data_t *data, const judge_options_t *opts,
-                      zlist_t *changes, evaluatord_stats_t *stats)
+evaluatord_round_full(PGconn *conn, PGconn *const *helpers, size_t helper_count, judge_data_t *data,
+                      const judge_options_t *opts, zlist_t *changes, evaluatord_stats_t *stats)
 {
     int64_t start = zclock_usecs();
     size_t before = zlist_size(changes);
@@ -56,7 +56,7 @@ evaluatord_round_full(PGconn *conn, judge_data_t *data, const judge_options_t *o
     int rc = db_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL);
     judge_report_t *report = NULL;
     if (rc == 0)
-        rc = judge_data_load(data, conn, NULL);
+        rc = judge_data_load_parallel(data, conn, helpers, helper_count, NULL);
     if (rc == 0) {
         report = judge_evaluate(data, opts, NULL);
         rc = report ? 0 : -1;

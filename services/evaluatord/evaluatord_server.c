@@ -16,26 +16,29 @@
 #define BACKOFF_MAX_MS    5000
 
 typedef struct {
-    const evaluatord_config_t *cfg; //  configuration (borrowed)
-    zsock_t *pipe;                  //  the actor's pipe
-    zsock_t *control;               //  ROUTER: Ping/Pong
-    zsock_t *sub;                   //  SUB: ingestd's ChangeNotice prompts
-    zsock_t *pub;                   //  PUB: StatusChange, Heartbeat
-    zloop_t *loop;                  //  the reactor
-    db_t *db;                       //  the store handle
-    PGconn *conn;                   //  live connection (borrowed from db), NULL while down
-    zmq_pollitem_t pg_item;         //  the connection's socket, polled for NOTIFY
-    bool pg_polled;                 //  pg_item is registered with the loop
-    int64_t next_connect;           //  zclock_mono() of the next connection attempt
-    int backoff_ms;                 //  current reconnection backoff
-    catalog_t *cat;                 //  the plan, read from the store
-    judge_data_t *data;             //  the figures, following the store
-    bool loaded;                    //  data holds the store up to its change id
-    day_t judged_as_of;             //  date of the last full round, 0 before
-    bool want_full;                 //  judge everything at the next chance
-    bool want_changes;              //  new rows may be waiting
-    uint64_t heartbeat_seq;         //  heartbeats sent
-    zlist_t *changes;               //  committed changes waiting to be published
+    const evaluatord_config_t *cfg;          //  configuration (borrowed)
+    zsock_t *pipe;                           //  the actor's pipe
+    zsock_t *control;                        //  ROUTER: Ping/Pong
+    zsock_t *sub;                            //  SUB: ingestd's ChangeNotice prompts
+    zsock_t *pub;                            //  PUB: StatusChange, Heartbeat
+    zloop_t *loop;                           //  the reactor
+    db_t *db;                                //  the store handle
+    PGconn *conn;                            //  live connection (borrowed from db), NULL while down
+    db_t *helper_db[EVALUATORD_STREAMS_MAX]; //  extra connections for full loads
+    PGconn *helpers[EVALUATORD_STREAMS_MAX]; //  those connected (borrowed), NULL when not
+    size_t helper_count;                     //  entries in helper_db
+    zmq_pollitem_t pg_item;                  //  the connection's socket, polled for NOTIFY
+    bool pg_polled;                          //  pg_item is registered with the loop
+    int64_t next_connect;                    //  zclock_mono() of the next connection attempt
+    int backoff_ms;                          //  current reconnection backoff
+    catalog_t *cat;                          //  the plan, read from the store
+    judge_data_t *data;                      //  the figures, following the store
+    bool loaded;                             //  data holds the store up to its change id
+    day_t judged_as_of;                      //  date of the last full round, 0 before
+    bool want_full;                          //  judge everything at the next chance
+    bool want_changes;                       //  new rows may be waiting
+    uint64_t heartbeat_seq;                  //  heartbeats sent
+    zlist_t *changes;                        //  committed changes waiting to be published
 } server_t;
 
 static int s_on_pg(zloop_t *loop, zmq_pollitem_t *item, void *arg);
@@ -52,6 +55,10 @@ s_drop_connection(server_t *self)
         log_warnx("eval.store_lost", "action=reconnect");
     PQfinish(db_take(self->db));
     self->conn = NULL;
+    for (size_t i = 0; i < self->helper_count; i++) {
+        PQfinish(db_take(self->helper_db[i]));
+        self->helpers[i] = NULL;
+    }
     self->loaded = false;
     self->next_connect = zclock_mono() + self->backoff_ms;
 }
@@ -98,6 +105,8 @@ s_connected(server_t *self)
         return false;
     }
     self->backoff_ms = BACKOFF_MIN_MS;
+    for (size_t i = 0; i < self->helper_count; i++)
+        self->helpers[i] = db_conn(self->helper_db[i], 0);
     self->pg_item = (zmq_pollitem_t){NULL, PQsocket(self->conn), ZMQ_POLLIN, 0};
     if (zloop_poller(self->loop, &self->pg_item, s_on_pg, self) == 0) {
         zloop_poller_set_tolerant(self->loop, &self->pg_item);
@@ -173,7 +182,15 @@ s_work(server_t *self)
             self->want_full = true;
     }
     if (self->want_full && rc >= 0) {
-        rc = evaluatord_round_full(self->conn, self->data, &opts, self->changes, &st);
+        //  Helpers that went away are simply left out of this load (reconnected next time).
+        size_t n = 0;
+        PGconn *helpers[EVALUATORD_STREAMS_MAX];
+        for (size_t i = 0; i < self->helper_count; i++) {
+            self->helpers[i] = db_conn(self->helper_db[i], 0);
+            if (self->helpers[i])
+                helpers[n++] = self->helpers[i];
+        }
+        rc = evaluatord_round_full(self->conn, helpers, n, self->data, &opts, self->changes, &st);
         if (rc == 0) {
             self->want_full = self->want_changes = false;
             self->loaded = true;
@@ -339,6 +356,9 @@ evaluatord_server_actor(zsock_t *pipe, void *args)
     self->backoff_ms = BACKOFF_MIN_MS;
     self->changes = zlist_new();
     self->db = db_new(self->cfg->database_url);
+    self->helper_count = self->cfg->load_streams > 1 ? (size_t)self->cfg->load_streams - 1 : 0;
+    for (size_t i = 0; i < self->helper_count; i++)
+        self->helper_db[i] = db_new(self->cfg->database_url);
     self->loop = zloop_new();
     int ok = self->db && self->loop && self->changes && s_sockets(self) == 0;
     zsock_signal(pipe, 0);
@@ -371,5 +391,7 @@ evaluatord_server_actor(zsock_t *pipe, void *args)
         evaluatord_change_destroy(&c);
     zlist_destroy(&self->changes);
     db_destroy(&self->db);
+    for (size_t i = 0; i < self->helper_count; i++)
+        db_destroy(&self->helper_db[i]);
     free(self);
 }

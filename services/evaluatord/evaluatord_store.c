@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-//  Evidence is stored and compared in one canonical text: compact, sorted keys, 15 significant
-//  digits (which survive the jsonb round trip unchanged).
+//  Evidence is written in one canonical text (compact, sorted keys, 15 significant digits) and
+//  compared by the digest of that text, kept next to it (status.evidence_digest, 005).
 #define EVIDENCE_FLAGS (JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(15))
 
 //  A status row as stored.
@@ -20,7 +20,7 @@ typedef struct {
     double progress;   //  P
     int due_soon_days; //  stored lead time
     bool awaiting;     //  stored flag
-    char *evidence;    //  canonical evidence text
+    char digest[17];   //  digest of the canonical evidence text, "" when unknown
     char *org;         //  org unit
     char *indicator;   //  duties: the series ("" for targets)
     char *unit;        //  duties: the unit
@@ -35,7 +35,7 @@ s_stored_destroy(void **item)
     stored_t *s = *item;
     if (!s)
         return;
-    free(s->key), free(s->evidence), free(s->org), free(s->indicator), free(s->unit);
+    free(s->key), free(s->org), free(s->indicator), free(s->unit);
     free(s->period), free(s->deadline), free(s);
     *item = NULL;
 }
@@ -60,14 +60,64 @@ s_dup(const char *s)
     return copy;
 }
 
-//  Re-renders stored evidence (jsonb text) in the canonical form.
-static char *
-s_canonical(const char *jsonb_text)
+#define FNV_OFFSET 1469598103934665603ULL
+#define FNV_PRIME  1099511628211ULL
+
+static uint64_t
+s_fnv(uint64_t h, const void *bytes, size_t size)
 {
-    json_t *v = json_loads(jsonb_text, JSON_DECODE_ANY, NULL);
-    char *text = v ? json_dumps(v, EVIDENCE_FLAGS) : NULL;
-    json_decref(v);
-    return text ? text : s_dup("");
+    for (const unsigned char *p = bytes; size--; p++) {
+        h ^= *p;
+        h *= FNV_PRIME;
+    }
+    return h;
+}
+
+//  FNV-1a 64 over the evidence tree itself (type tags, keys in their order, string bytes,
+//  number bits), so that unchanged evidence is recognised without printing it.
+static uint64_t
+s_json_hash(uint64_t h, const json_t *v)
+{
+    unsigned char tag = (unsigned char)json_typeof(v);
+    h = s_fnv(h, &tag, 1);
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        const char *key;
+        json_t *item;
+        json_object_foreach((json_t *)v, key, item)
+        {
+            h = s_fnv(h, key, strlen(key) + 1);
+            h = s_json_hash(h, item);
+        }
+        break;
+    }
+    case JSON_ARRAY:
+        for (size_t i = 0; i < json_array_size(v); i++)
+            h = s_json_hash(h, json_array_get(v, i));
+        break;
+    case JSON_STRING:
+        h = s_fnv(h, json_string_value(v), json_string_length(v));
+        break;
+    case JSON_INTEGER: {
+        json_int_t i = json_integer_value(v);
+        h = s_fnv(h, &i, sizeof i);
+        break;
+    }
+    case JSON_REAL: {
+        double d = json_real_value(v);
+        h = s_fnv(h, &d, sizeof d);
+        break;
+    }
+    default:
+        break;
+    }
+    return h;
+}
+
+static void
+s_digest(const json_t *evidence, char out[17])
+{
+    snprintf(out, 17, "%016llx", (unsigned long long)s_json_hash(FNV_OFFSET, evidence));
 }
 
 //  A PostgreSQL text[] literal of the strings (each quoted, " and \ escaped). Owned.
@@ -98,7 +148,7 @@ s_text_array(char **items, size_t count)
 }
 
 #define STATUS_COLUMNS                                                                             \
-    "key, status, progress, due_soon_days, awaiting, evidence::text, org,"                         \
+    "key, status, progress, due_soon_days, awaiting, evidence_digest, org,"                        \
     " coalesce(indicator, ''), coalesce(unit, ''), period, coalesce(deadline::text, '')"
 
 //  Reads the stored rows of the judged keys (all rows when touched is NULL) and, in scope, the
@@ -139,7 +189,7 @@ s_load_stored(PGconn *conn, const judge_report_t *report, const judge_touch_t *t
         s->progress = s->has_progress ? strtod(PQgetvalue(res, i, 2), NULL) : 0;
         s->due_soon_days = atoi(PQgetvalue(res, i, 3));
         s->awaiting = PQgetvalue(res, i, 4)[0] == 't';
-        s->evidence = s_canonical(PQgetvalue(res, i, 5));
+        snprintf(s->digest, sizeof s->digest, "%s", PQgetvalue(res, i, 5));
         s->org = s_dup(PQgetvalue(res, i, 6));
         s->indicator = s_dup(PQgetvalue(res, i, 7));
         s->unit = s_dup(PQgetvalue(res, i, 8));
@@ -170,6 +220,7 @@ static int
 s_write_change(PGconn *conn, evaluatord_change_t *c)
 {
     char progress[64], due[16];
+    const char *digest = c->digest;
     if (c->has_progress)
         s_format_double(c->progress, progress, sizeof progress);
     snprintf(due, sizeof due, "%d", c->due_soon_days);
@@ -198,38 +249,45 @@ s_write_change(PGconn *conn, evaluatord_change_t *c)
     c->id = strtoll(id, NULL, 10);
     const char *status_params[] = {c->key,     params[1],     c->org,      c->period, params[4],
                                    params[5],  c->new_status, params[8],   due,       params[10],
-                                   params[11], c->as_of,      c->evidence, id};
-    int rc = db_exec(conn,
-                     "INSERT INTO status (key, target, org, period, indicator, unit, status,"
-                     " progress, due_soon_days, awaiting, deadline, as_of, evidence, changed_at,"
-                     " change_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
-                     " $13::jsonb, now(), $14) ON CONFLICT (key) DO UPDATE SET status ="
-                     " EXCLUDED.status, progress = EXCLUDED.progress, due_soon_days ="
-                     " EXCLUDED.due_soon_days, awaiting = EXCLUDED.awaiting, deadline ="
-                     " EXCLUDED.deadline, as_of = EXCLUDED.as_of, evidence = EXCLUDED.evidence,"
-                     " changed_at = now(), change_id = EXCLUDED.change_id",
-                     14, status_params);
+                                   params[11], c->as_of,      c->evidence, id,        digest};
+    int rc = db_exec(
+        conn,
+        "INSERT INTO status (key, target, org, period, indicator, unit, status,"
+        " progress, due_soon_days, awaiting, deadline, as_of, evidence, changed_at,"
+        " change_id, evidence_digest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+        " $10, $11, $12, $13::jsonb, now(), $14, $15) ON CONFLICT (key) DO UPDATE SET status ="
+        " EXCLUDED.status, progress = EXCLUDED.progress, due_soon_days ="
+        " EXCLUDED.due_soon_days, awaiting = EXCLUDED.awaiting, deadline ="
+        " EXCLUDED.deadline, as_of = EXCLUDED.as_of, evidence = EXCLUDED.evidence,"
+        " changed_at = now(), change_id = EXCLUDED.change_id, evidence_digest ="
+        " EXCLUDED.evidence_digest",
+        15, status_params);
     free(id);
     return rc;
 }
 
 //  Figures changed, the status did not: the status row follows, no change is recorded.
 static int
-s_write_update(PGconn *conn, const judge_result_t *r, const char *evidence, const char *as_of)
+s_write_update(PGconn *conn, const judge_result_t *r, const char *evidence, const char *digest,
+               const char *as_of)
 {
     char progress[64];
     if (r->has_progress)
         s_format_double(r->progress, progress, sizeof progress);
     return db_exec(conn,
-                   "UPDATE status SET progress = $2, evidence = $3::jsonb, as_of = $4"
-                   " WHERE key = $1",
-                   4, DB_PARAMS(r->key, r->has_progress ? progress : NULL, evidence, as_of));
+                   "UPDATE status SET progress = $2, evidence = $3::jsonb, as_of = $4,"
+                   " evidence_digest = $5 WHERE key = $1",
+                   5,
+                   DB_PARAMS(r->key, r->has_progress ? progress : NULL, evidence, as_of, digest));
 }
 
 static evaluatord_change_t *
-s_change_from_result(const judge_result_t *r, const stored_t *old, char *evidence,
+s_change_from_result(const judge_result_t *r, const stored_t *old, const char *digest,
                      const char *as_of)
 {
+    char *evidence = json_dumps(r->evidence, EVIDENCE_FLAGS);
+    if (!evidence)
+        log_fatal(1, "oom", "what=evidence");
     evaluatord_change_t *c = calloc(1, sizeof *c);
     if (!c)
         log_fatal(1, "oom", "what=change");
@@ -242,6 +300,7 @@ s_change_from_result(const judge_result_t *r, const stored_t *old, char *evidenc
     c->old_status = s_dup(old ? rules_status_name(old->status) : "");
     c->new_status = s_dup(rules_status_name(r->status));
     c->evidence = evidence;
+    snprintf(c->digest, sizeof c->digest, "%s", digest);
     snprintf(c->as_of, sizeof c->as_of, "%s", as_of);
     if (r->deadline)
         day_format(r->deadline, c->deadline);
@@ -262,10 +321,11 @@ s_change_reported(const stored_t *s, const char *as_of, double value)
                            s->period, "due", s->deadline, "value", value, "actual", value,
                            "compared", "figure received after its due date");
     char *text = json_dumps(ev, EVIDENCE_FLAGS);
-    json_decref(ev);
     evaluatord_change_t *c = calloc(1, sizeof *c);
     if (!c || !text)
         log_fatal(1, "oom", "what=change");
+    s_digest(ev, c->digest);
+    json_decref(ev);
     c->key = s_dup(s->key);
     c->target = s_dup("");
     c->org = s_dup(s->org);
@@ -294,24 +354,27 @@ evaluatord_store_apply(PGconn *conn, const judge_report_t *report, const judge_d
     int rc = 0;
     for (size_t i = 0; i < judge_report_count(report) && rc == 0; i++) {
         const judge_result_t *r = judge_report_at(report, i);
-        char *evidence = json_dumps(r->evidence, EVIDENCE_FLAGS);
-        if (!evidence)
-            log_fatal(1, "oom", "what=evidence");
+        char digest[17];
+        s_digest(r->evidence, digest);
         stored_t *s = zhashx_lookup(stored, r->key);
         if (s)
             s->seen = true;
         if (!s || s->status != r->status || s->due_soon_days != r->due_soon_days ||
             s->awaiting != r->awaiting) {
-            zlist_append(pending, s_change_from_result(r, s, evidence, day));
+            zlist_append(pending, s_change_from_result(r, s, digest, day));
             continue;
         }
         if (!s_same_progress(s->has_progress, s->progress, r->has_progress, r->progress) ||
-            strcmp(s->evidence, evidence) != 0) {
-            rc = s_write_update(conn, r, evidence, day);
+            strcmp(s->digest, digest) != 0) {
+            //  Printed only now, for the subjects whose figures changed.
+            char *evidence = json_dumps(r->evidence, EVIDENCE_FLAGS);
+            if (!evidence)
+                log_fatal(1, "oom", "what=evidence");
+            rc = s_write_update(conn, r, evidence, digest, day);
+            free(evidence);
             if (stats)
                 stats->updates++;
         }
-        free(evidence);
     }
     //  Late figures: an overdue duty in scope whose figure is now there.
     for (stored_t *s = zhashx_first(stored); s && rc == 0; s = zhashx_next(stored)) {
@@ -361,10 +424,14 @@ evaluatord_store_watermark(PGconn *conn, int64_t *change_id)
 int
 evaluatord_store_state(PGconn *conn, const char *name, const char *value)
 {
+    //  Nothing is written (no row lock either, so no WAL to flush at commit) when the value is
+    //  already there: a round that changed nothing commits a read-only transaction.
     return db_exec(conn,
-                   "INSERT INTO service_state (service, name, value) VALUES ('evaluatord', $1, $2)"
-                   " ON CONFLICT (service, name) DO UPDATE SET value = EXCLUDED.value,"
-                   " updated_at = now() WHERE service_state.value <> EXCLUDED.value",
+                   "WITH u AS (UPDATE service_state SET value = $2, updated_at = now()"
+                   " WHERE service = 'evaluatord' AND name = $1 AND value <> $2 RETURNING 1)"
+                   " INSERT INTO service_state (service, name, value) SELECT 'evaluatord', $1, $2"
+                   " WHERE NOT EXISTS (SELECT 1 FROM service_state WHERE service = 'evaluatord'"
+                   " AND name = $1) ON CONFLICT DO NOTHING",
                    2, DB_PARAMS(name, value));
 }
 
