@@ -125,6 +125,11 @@ void judge_touch_milestone(judge_touch_t *self, const char *target);
 bool judge_touch_has_series(const judge_touch_t *self, const char *org, const char *indicator);
 size_t judge_touch_size(const judge_touch_t *self);
 
+//  Calls fn for each touched series (org, indicator), in no particular order.
+void judge_touch_each_series(const judge_touch_t *self,
+                             void (*fn)(const char *org, const char *indicator, void *arg),
+                             void *arg);
+
 //  Judges, as of opts->as_of, every subject (touched NULL) or only those the touched series and
 //  milestones affect: the targets on them (a province target also through its cities' series,
 //  a relative one through the national series) and the duties of those series. Returns an

@@ -784,6 +784,23 @@ judge_touch_has_milestone(const judge_touch_t *self, const char *target)
     return zhashx_lookup(self->keys, key) != NULL;
 }
 
+void
+judge_touch_each_series(const judge_touch_t *self,
+                        void (*fn)(const char *org, const char *indicator, void *arg), void *arg)
+{
+    for (void *item = zhashx_first(self->keys); item; item = zhashx_next(self->keys)) {
+        const char *key = zhashx_cursor(self->keys);
+        if (strncmp(key, "S|", 2) != 0)
+            continue;
+        char org[64];
+        const char *bar = strchr(key + 2, '|');
+        if (!bar || (size_t)(bar - key - 2) >= sizeof org)
+            continue;
+        snprintf(org, sizeof org, "%.*s", (int)(bar - key - 2), key + 2);
+        fn(org, bar + 1, arg);
+    }
+}
+
 size_t
 judge_touch_size(const judge_touch_t *self)
 {

@@ -151,8 +151,32 @@ s_text_array(char **items, size_t count)
     "key, status, progress, due_soon_days, awaiting, evidence_digest, org,"                        \
     " coalesce(indicator, ''), coalesce(unit, ''), period, coalesce(deadline::text, '')"
 
-//  Reads the stored rows of the judged keys (all rows when touched is NULL) and, in scope, the
-//  REPORT_OVERDUE duties. Returns an owned hash key -> stored_t, or NULL.
+//  Collects the touched series as two parallel lists (org, indicator).
+static void
+s_collect_series(const char *org, const char *indicator, void *arg)
+{
+    zlist_t **lists = arg;
+    zlist_append(lists[0], (void *)org);
+    zlist_append(lists[1], (void *)indicator);
+}
+
+//  A text[] literal of a list of strings. Owned.
+static char *
+s_list_array(zlist_t *list)
+{
+    size_t n = zlist_size(list), i = 0;
+    char **items = malloc((n + 1) * sizeof *items);
+    if (!items)
+        log_fatal(1, "oom", "what=array");
+    for (char *s = zlist_first(list); s; s = zlist_next(list))
+        items[i++] = s;
+    char *array = s_text_array(items, n);
+    free(items);
+    return array;
+}
+
+//  Reads the stored rows of the judged keys (all rows when touched is NULL) and the
+//  REPORT_OVERDUE duties of the touched series. Returns an owned hash key -> stored_t, or NULL.
 static zhashx_t *
 s_load_stored(PGconn *conn, const judge_report_t *report, const judge_touch_t *touched)
 {
@@ -168,12 +192,23 @@ s_load_stored(PGconn *conn, const judge_report_t *report, const judge_touch_t *t
             keys[i] = (char *)judge_report_at(report, i)->key;
         char *array = s_text_array(keys, n);
         free(keys);
+        zlist_t *lists[2] = {zlist_new(), zlist_new()};
+        zlist_autofree(lists[0]);
+        zlist_autofree(lists[1]);
+        judge_touch_each_series(touched, s_collect_series, lists);
+        char *orgs = s_list_array(lists[0]), *indicators = s_list_array(lists[1]);
         res = db_query(conn,
                        "SELECT " STATUS_COLUMNS " FROM status WHERE key = ANY($1::text[])"
                        " UNION ALL SELECT " STATUS_COLUMNS " FROM status"
-                       " WHERE status = 'REPORT_OVERDUE' AND NOT key = ANY($1::text[])",
-                       1, DB_PARAMS(array));
+                       " WHERE status = 'REPORT_OVERDUE' AND (org, indicator) IN"
+                       " (SELECT unnest($2::text[]), unnest($3::text[]))"
+                       " AND NOT key = ANY($1::text[])",
+                       3, DB_PARAMS(array, orgs, indicators));
         free(array);
+        free(orgs);
+        free(indicators);
+        zlist_destroy(&lists[0]);
+        zlist_destroy(&lists[1]);
     }
     if (!res)
         return NULL;

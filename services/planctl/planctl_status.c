@@ -277,33 +277,37 @@ s_table(const judge_report_t *report, const filter_t *f, const char *as_of, cons
     printf("\n注：* 期限已过、该期数据尚未到报送期限；! 临近期限（90/30/7天内）；缺市 = "
            "由不完整的市州数据汇总\n");
 
-    //  催报: the overdue reports, one line per unit and series.
+    //  催报: the overdue reports, unit by unit (catalog order), one line per series.
     size_t duties = 0;
-    for (size_t i = 0; i < judge_report_count(report); i++) {
-        const judge_result_t *r = judge_report_at(report, i);
-        if (r->subject != JUDGE_DUTY || !s_wanted(f, r))
-            continue;
-        if (duties++ == 0)
-            printf("\n逾期未报（催报清单）\n");
-        //  Consecutive duties of one unit and series share a line.
-        const judge_result_t *prev = i ? judge_report_at(report, i - 1) : NULL;
-        bool same = prev && prev->subject == JUDGE_DUTY && s_wanted(f, prev) &&
-                    !strcmp(prev->unit, r->unit) && prev->indicator == r->indicator;
-        if (same) {
-            printf("、%s", r->period);
-            continue;
+    for (size_t u = 0; u < catalog_unit_count(cat); u++) {
+        const resp_unit_t *unit = catalog_unit_at(cat, u);
+        const indicator_t *open = NULL;
+        int open_count = 0;
+        for (size_t i = 0; i < judge_report_count(report); i++) {
+            const judge_result_t *r = judge_report_at(report, i);
+            if (r->subject != JUDGE_DUTY || strcmp(r->unit, unit->code) != 0 || !s_wanted(f, r))
+                continue;
+            if (duties++ == 0)
+                printf("\n逾期未报（催报清单）\n");
+            if (r->indicator == open) {
+                printf("、%s", r->period);
+                continue;
+            }
+            if (open)
+                putchar('\n');
+            open = r->indicator;
+            char due[DAY_TEXT_SIZE];
+            printf("  ");
+            //  The unit's name on its first line only.
+            text_print_padded(stdout, open_count++ == 0 ? unit->name : "", 30);
+            text_print_padded(stdout, r->indicator->name, 40);
+            printf("(%s 起) %s", day_format(r->deadline, due), r->period);
         }
-        if (duties > 1)
+        if (open)
             putchar('\n');
-        const resp_unit_t *u = catalog_unit(cat, r->unit);
-        char due[DAY_TEXT_SIZE];
-        printf("  ");
-        text_print_padded(stdout, u ? u->name : r->unit, 30);
-        text_print_padded(stdout, r->indicator->name, 40);
-        printf("(%s 起) %s", day_format(r->deadline, due), r->period);
     }
     if (duties)
-        printf("\n共 %zu 项逾期未报\n", duties);
+        printf("共 %zu 项逾期未报\n", duties);
 }
 
 // ---------------------------------------------------------------------------------------------
