@@ -144,6 +144,13 @@ START_TEST(test_alert_raise_off_track_superseded_by_overdue)
     char *value = alert_test_str(s_conn, "SELECT value_text FROM alert", NULL);
     ck_assert_str_eq(value, "实际 40亿元 / 目标 ≥100亿元 · 预计 70亿元 · 进度P=0.80");
     free(value);
+    //  figures read as a clerk writes them: two decimals at most, no trailing zeros
+    alert_test_change(s_conn, "T|G-3|430000|", "G-3", "430000", "", "AT_RISK", "OFF_TRACK", 0,
+                      "2025-12-31", "{\"growth\": -39.91369843, \"projected\": 8.600000001}");
+    ck_assert_int_eq(s_raise(), 1);
+    value = alert_test_str(s_conn, "SELECT value_text FROM alert WHERE target = 'G-3'", NULL);
+    ck_assert_str_eq(value, "实际 -39.91% / 目标 ≥10% · 预计 8.6% · 进度P=0.80");
+    free(value);
     alert_test_change(s_conn, key, "T2.1-2", "430000", "", "OFF_TRACK", "OVERDUE", 0, "2025-12-31",
                       "{\"sum\": 80}");
     ck_assert_int_eq(s_raise(), 1);
@@ -201,6 +208,11 @@ START_TEST(test_alert_raise_resolved_when_met)
     ck_assert_ptr_nonnull(strstr(title, "【已解除】"));
     ck_assert_ptr_nonnull(strstr(title, "已完成"));
     free(title);
+    //  the RESOLVED alert shows the figures that cleared it, not those that raised the alert
+    char *value =
+        alert_test_str(s_conn, "SELECT value_text FROM alert WHERE kind = 'RESOLVED'", NULL);
+    ck_assert_str_eq(value, "实际 14100家 / 目标 ≥14000家 · 进度P=0.80");
+    free(value);
     //  the condition returns (revised data): a second occurrence of the episode, notified again
     alert_test_change(s_conn, "T|T4.1-1|430000|", "T4.1-1", "430000", "", "ACHIEVED", "OVERDUE", 0,
                       "2025-12-31", "{\"value\": 13900}");

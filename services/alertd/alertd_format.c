@@ -73,10 +73,14 @@ s_alert_lines(buf_t *b, const Planwatch__V1__Alert *a, bool md, bool quote)
         buf_add(b, "%s截止 %s，截至 %s 已逾期 %d 天\n", q, a->deadline, a->notified_on,
                 a->days_overdue);
     if (a->n_lead_units || a->n_co_units) {
-        buf_add(b, "%s牵头单位：", q);
-        s_units_text(b, a->lead_units, a->n_lead_units);
-        buf_add(b, "；责任单位：");
-        s_units_text(b, a->co_units, a->n_co_units);
+        //  With no 牵头 unit the seed makes the listed units jointly responsible.
+        buf_add(b, a->n_lead_units ? "%s牵头单位：" : "%s责任单位（按职责分工负责）：", q);
+        s_units_text(b, a->n_lead_units ? a->lead_units : a->co_units,
+                     a->n_lead_units ? a->n_lead_units : a->n_co_units);
+        if (a->n_lead_units && a->n_co_units) {
+            buf_add(b, "；责任单位：");
+            s_units_text(b, a->co_units, a->n_co_units);
+        }
         buf_add(b, "\n");
     }
     if (a->reporting_unit && *a->reporting_unit->code)

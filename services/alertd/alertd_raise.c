@@ -270,11 +270,26 @@ raise_meta(PGconn *conn, const receivers_t *receivers, const alertd_config_t *co
 // ---------------------------------------------------------------------------------------------
 //  From a status change to the words of an alert
 
-//  A number as people write it: no trailing zeros, at most 10 significant digits.
+//  A number as a clerk writes it: at most two decimals, no trailing zeros ("8.6", "14000",
+//  "-39.91"); values below 0.01 keep two significant digits.
 static void
 s_number(double v, char *buf, size_t size)
 {
-    snprintf(buf, size, "%.10g", v);
+    if (v != 0 && fabs(v) < 0.01) {
+        snprintf(buf, size, "%.2g", v);
+        return;
+    }
+    snprintf(buf, size, "%.2f", v);
+    char *dot = strchr(buf, '.');
+    if (dot) {
+        char *end = buf + strlen(buf) - 1;
+        while (end > dot && *end == '0')
+            *end-- = '\0';
+        if (end == dot)
+            *end = '\0';
+    }
+    if (!strcmp(buf, "-0"))
+        snprintf(buf, size, "0");
 }
 
 //  The first numeric member of evidence among keys. Returns true and sets *v when found.
@@ -396,8 +411,12 @@ s_settle_open(raise_t *self, PGconn *conn, const change_t *c, day_t today, int *
     for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
         const char *id = PQgetvalue(res, i, 0), *kind = PQgetvalue(res, i, 1);
         if (s_ok_status(c->new_status)) {
-            char episode[600], title[1024], evidence_buf[64];
-            (void)evidence_buf;
+            char episode[600], title[1024], value[512] = "";
+            const target_t *target = c->target ? catalog_target(self->catalog, c->target) : NULL;
+            json_t *evidence = json_loads(c->evidence, 0, NULL);
+            if (target)
+                s_value_text(target, evidence, c->progress, value, sizeof value);
+            json_decref(evidence);
             snprintf(episode, sizeof episode, "RESOLVED|%s#%s", PQgetvalue(res, i, 2),
                      PQgetvalue(res, i, 3));
             const char *what =
@@ -415,12 +434,13 @@ s_settle_open(raise_t *self, PGconn *conn, const change_t *c, day_t today, int *
                 " resolves)"
                 " SELECT $2, 'RESOLVED', 'closed', subject, $3, task, task_number, task_title,"
                 " target, target_text, indicator, indicator_name, unit, unit_name, org, org_name,"
-                " period, deadline, $4, value_text, $5::float8, lead_units, co_units, addressees,"
+                " period, deadline, $4, CASE WHEN $10 = '' THEN value_text ELSE $10 END,"
+                " $5::float8, lead_units, co_units, addressees,"
                 " $6::jsonb, $7::date, $8, $9::date, $9::date, id FROM alert WHERE id = $1"
                 " ON CONFLICT (episode, occurrence) DO NOTHING RETURNING id",
-                9,
+                10,
                 DB_PARAMS(id, episode, c->id, c->new_status, c->progress, c->evidence, c->as_of,
-                          title, day));
+                          title, day, value));
             if (!res || !ins) {
                 rc = -1;
                 break;

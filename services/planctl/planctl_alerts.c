@@ -46,6 +46,14 @@ s_who(char *buf, size_t size)
 }
 
 // ---------------------------------------------------------------------------------------------
+//  Prints unit names joined by 、, inferred ones marked.
+static void
+s_print_units(Planwatch__V1__UnitRef **units, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        printf("%s%s%s", i ? "、" : "", units[i]->name, units[i]->inferred ? "（推定）" : "");
+}
+
 //  tail: the office stream, Clone pattern
 
 static json_t *
@@ -87,14 +95,15 @@ s_print_alert(const Planwatch__V1__Alert *a, bool as_json)
         if (*a->value_text && strcmp(a->kind, "REPORT_OVERDUE"))
             printf("  完成情况：%s\n", a->value_text);
         if (a->n_lead_units || a->n_co_units) {
-            printf("  牵头：");
-            for (size_t i = 0; i < a->n_lead_units; i++)
-                printf("%s%s%s", i ? "、" : "", a->lead_units[i]->name,
-                       a->lead_units[i]->inferred ? "（推定）" : "");
-            printf("%s；责任：", a->n_lead_units ? "" : "（方案未明确）");
-            for (size_t i = 0; i < a->n_co_units; i++)
-                printf("%s%s%s", i ? "、" : "", a->co_units[i]->name,
-                       a->co_units[i]->inferred ? "（推定）" : "");
+            //  With no 牵头 unit the seed makes the listed units jointly responsible.
+            if (a->n_lead_units) {
+                printf("  牵头：");
+                s_print_units(a->lead_units, a->n_lead_units);
+                if (a->n_co_units)
+                    printf("；责任：");
+            } else
+                printf("  责任（按职责分工负责）：");
+            s_print_units(a->co_units, a->n_co_units);
             printf("\n");
         }
     }
