@@ -27,6 +27,7 @@ int planctl_cmd_alerts(int argc, char **argv);
 int planctl_cmd_feed(int argc, char **argv);
 int planctl_cmd_keys(int argc, char **argv);
 int planctl_cmd_history(int argc, char **argv);
+int planctl_cmd_report(int argc, char **argv);
 int planctl_cmd_status(int argc, char **argv);
 int planctl_cmd_pipeline(int argc, char **argv);
 

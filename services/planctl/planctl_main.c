@@ -24,6 +24,8 @@ static const command_t s_commands[] = {
     {"feed", planctl_cmd_feed, "feed push FILE.csv [--dry-run] [--json]: send figures to ingestd"},
     {"keys", planctl_cmd_keys, "keys server DIR | keys new UNIT [--dir DIR] | keys list DIR"},
     {"history", planctl_cmd_history, "history ORG INDICATOR PERIOD | history milestone TARGET"},
+    {"report", planctl_cmd_report,
+     "report [--as-of D] [--known-at D] [--out FILE.html]: the bulletin 调度通报"},
 };
 
 static void
