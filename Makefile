@@ -16,8 +16,11 @@ VERSION := 0.1.0
 SERVICES := $(sort $(patsubst services/%/,%,$(dir $(wildcard services/*/*_main.c))))
 
 # Debian packages the build, the tests and the demo use; `make deps` installs the missing ones.
+# (chromium, libxml2-utils, fonts-wqy-microhei: check_report renders the bulletin in a real
+# browser, checks it with an XML parser, and screenshots it with Chinese glyphs.)
 DEB_PKGS := gcc make pkg-config libczmq-dev libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
             libpq-dev check libsubunit-dev libcurl4-openssl-dev libjansson-dev postgresql-15 postgresql-client-15 \
+            chromium libxml2-utils fonts-wqy-microhei \
             $(EXTRA_DEB_PKGS)
 
 SANITIZE ?=
