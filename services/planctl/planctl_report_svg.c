@@ -397,9 +397,9 @@ static void
 s_legend(html_t *h, const chart_t *c)
 {
     typedef struct {
-        bool shown;
-        const char *cls;
-        const char *name;
+        bool shown;       //  drawn in this chart
+        const char *cls;  //  CSS class of the sample
+        const char *name; //  what it is called
     } item_t;
     const item_t items[] = {
         {c->series.count > 0, "series", c->cumulative ? "累计实际值" : "实际值"},
