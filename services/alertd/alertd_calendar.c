@@ -57,6 +57,7 @@ s_slurp(const char *path, size_t *size)
     return buf;
 }
 
+static void s_error(zlist_t *errors, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void
 s_error(zlist_t *errors, const char *fmt, ...)
 {
