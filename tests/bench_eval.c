@@ -6,13 +6,14 @@
       - a full re-judgement (every figure read from the store, every target and reporting duty
         judged, compared with the stored statuses) next to it,
       - the cost of judging one 10-row feed incrementally with 1x and with 10x the history
-        (every figure stored in 10 versions),
+        (every figure stored in 10 versions): two stores side by side (schemas bench_eval_1x
+        and public), the same feeds into both alternately,
       - evaluatord's peak RSS (VmHWM) after its start-up judgement and a few feeds, at 1x and 10x.
     Last line: eval_full_vs_scan=<ratio> eval_incr_growth=<ratio>.
 
     Environment: DATABASE_URL (the test store: it is wiped), PLANWATCH_BIN (evaluatord),
     MIGRATIONS_DIR (default deploy/migrations), BENCH_EVAL_REPEAT (incremental feeds timed per
-    history size, default 30), BENCH_EVAL_QUICK (set: stop after the 1x figures).
+    history size, default 60), BENCH_EVAL_QUICK (set: stop after the 1x figures).
 */
 #include "evaluatord.h"
 
@@ -38,12 +39,9 @@
 
 static const int s_leads[] = {90, 30, 7};
 
-//  The extra connections a full load reads over (evaluatord's EVAL_LOAD_STREAMS default: 2).
-static PGconn *s_helpers[1];
-static size_t s_helper_count;
-
+//  A connection to DATABASE_URL working in schema (search_path), NULL for public.
 static PGconn *
-s_connect(void)
+s_connect_schema(const char *schema)
 {
     const char *url = getenv("DATABASE_URL");
     if (!url || !*url) {
@@ -55,7 +53,21 @@ s_connect(void)
         fprintf(stderr, "bench_eval: cannot connect to DATABASE_URL\n");
         exit(2);
     }
+    if (schema &&
+        db_exec(conn, "SELECT set_config('search_path', $1, false)", 1, DB_PARAMS(schema)) != 0)
+        exit(2);
     return conn;
+}
+
+//  DATABASE_URL with its search_path set to schema (URL or key=value form).
+static char *
+s_url_with_schema(const char *schema)
+{
+    const char *url = getenv("DATABASE_URL");
+    if (strncmp(url, "postgres", 8) == 0)
+        return zsys_sprintf("%s%soptions=-csearch_path%%3D%s", url, strchr(url, '?') ? "&" : "?",
+                            schema);
+    return zsys_sprintf("%s options='-csearch_path=%s'", url, schema);
 }
 
 static void
@@ -255,55 +267,50 @@ s_cmp_i64(const void *a, const void *b)
 }
 
 //  Commits a 10-row feed from one city (ten indicators, the latest month, a correction) and
-//  judges it incrementally. Returns the round's microseconds (median over repeat feeds).
+//  judges it incrementally. Returns the round's microseconds.
 static int64_t
-s_incremental(PGconn *conn, judge_data_t *data, const judge_options_t *opts, int repeat, int round,
-              evaluatord_stats_t *last)
+s_feed_round(PGconn *conn, judge_data_t *data, const judge_options_t *opts, int k,
+             evaluatord_stats_t *last)
 {
-    int64_t *times = calloc((size_t)repeat + 3, sizeof *times);
+    char unit[32], org[16], feed[64], ind0[8], nth[16];
+    int city = (k * 7) % CITIES;
+    snprintf(org, sizeof org, "4301%02d", city);
+    snprintf(unit, sizeof unit, "GOV_%s", org);
+    snprintf(feed, sizeof feed, "bench-incr-%d", k);
+    snprintf(ind0, sizeof ind0, "%d", (k * 10) % INDICATORS);
+    snprintf(nth, sizeof nth, "%d", k);
+    s_must(db_begin(conn), "begin");
+    s_must(db_exec(conn, "SELECT pg_advisory_xact_lock(4300002)", 0, NULL), "lock");
+    s_must(db_exec(conn,
+                   "INSERT INTO feed (unit, feed_id, accepted, rejected, receipt)"
+                   " VALUES ($1, $2, 10, 0, '\\x'::bytea)",
+                   2, DB_PARAMS(unit, feed)),
+           "feed");
+    s_must(db_exec(conn,
+                   "INSERT INTO observation (change_id, org, indicator, period, value, unit,"
+                   " feed_id) SELECT nextval('change_id_seq'), $1, code, '2025-12',"
+                   " (10 + ord) * 1.6 * (1 + 0.001 * $4::int), $2, $3 FROM indicator"
+                   " WHERE ord >= $5::int ORDER BY ord LIMIT 10",
+                   5, DB_PARAMS(org, unit, feed, nth, ind0)),
+           "rows");
+    s_must(db_commit(conn), "commit");
     zlist_t *changes = zlist_new();
-    //  The same starting line for both history sizes: dirty pages written out (the 10x load
-    //  leaves a lot), and three feeds not timed.
-    db_exec(conn, "CHECKPOINT", 0, NULL);
-    repeat += 3;
-    for (int k = 0; k < repeat; k++) {
-        char unit[32], org[16], feed[64], ind0[8], nth[16];
-        int city = (k * 7) % CITIES;
-        snprintf(org, sizeof org, "4301%02d", city);
-        snprintf(unit, sizeof unit, "GOV_%s", org);
-        snprintf(feed, sizeof feed, "bench-incr-%d-%d", round, k);
-        snprintf(ind0, sizeof ind0, "%d", (k * 10) % INDICATORS);
-        snprintf(nth, sizeof nth, "%d", round * 1000 + k);
-        s_must(db_begin(conn), "begin");
-        s_must(db_exec(conn, "SELECT pg_advisory_xact_lock(4300002)", 0, NULL), "lock");
-        s_must(db_exec(conn,
-                       "INSERT INTO feed (unit, feed_id, accepted, rejected, receipt)"
-                       " VALUES ($1, $2, 10, 0, '\\x'::bytea)",
-                       2, DB_PARAMS(unit, feed)),
-               "feed");
-        s_must(db_exec(conn,
-                       "INSERT INTO observation (change_id, org, indicator, period, value, unit,"
-                       " feed_id) SELECT nextval('change_id_seq'), $1, code, '2025-12',"
-                       " (10 + ord) * 1.6 * (1 + 0.001 * $4::int), $2, $3 FROM indicator"
-                       " WHERE ord >= $5::int ORDER BY ord LIMIT 10",
-                       5, DB_PARAMS(org, unit, feed, nth, ind0)),
-               "rows");
-        s_must(db_commit(conn), "commit");
-        s_must(evaluatord_round_changes(conn, data, opts, changes, last), "incremental round");
-        times[k] = last->elapsed_us;
-        s_drop_changes(changes);
-    }
-    repeat -= 3;
-    qsort(times + 3, (size_t)repeat, sizeof *times, s_cmp_i64);
-    int64_t median = times[3 + repeat / 2];
-    free(times);
+    s_must(evaluatord_round_changes(conn, data, opts, changes, last), "incremental round");
+    s_drop_changes(changes);
     zlist_destroy(&changes);
-    return median;
+    return last->elapsed_us;
+}
+
+static int64_t
+s_median(int64_t *times, int n)
+{
+    qsort(times, (size_t)n, sizeof *times, s_cmp_i64);
+    return times[n / 2];
 }
 
 //  evaluatord as a process: its start-up judgement and a few prompted feeds; its VmHWM in kB.
 static long
-s_evaluatord_rss(PGconn *conn)
+s_evaluatord_rss(PGconn *conn, const char *schema)
 {
     static int calls;
     calls++;
@@ -325,6 +332,8 @@ s_evaluatord_rss(PGconn *conn)
         setenv("EVAL_PUB_ENDPOINT", pub, 1);
         setenv("EVAL_CONTROL_ENDPOINT", control, 1);
         setenv("EVAL_AS_OF", AS_OF, 1);
+        if (schema)
+            setenv("DATABASE_URL", s_url_with_schema(schema), 1);
         setenv("LOG_LEVEL", "warn", 1);
         execl(bin, bin, (char *)NULL);
         _exit(127);
@@ -381,98 +390,139 @@ s_evaluatord_rss(PGconn *conn)
     return hwm;
 }
 
+//  One store of the benchmark: a schema with the migrations, the catalog and the figures.
+typedef struct {
+    const char *schema; //  search_path, NULL for public
+    PGconn *conn;       //  its connection
+    PGconn *helpers[1]; //  a second connection for full loads (EVAL_LOAD_STREAMS=2)
+    catalog_t *cat;     //  the synthetic plan
+    judge_data_t *data; //  the evaluator's figures
+    long rows;          //  observations
+} store_t;
+
+static void
+s_store_setup(store_t *st, const char *schema)
+{
+    const char *migrations = getenv("MIGRATIONS_DIR");
+    st->schema = schema;
+    st->conn = s_connect_schema(schema);
+    char *wipe = zsys_sprintf("SET client_min_messages = warning; DROP SCHEMA IF EXISTS %s"
+                              " CASCADE; CREATE SCHEMA %s",
+                              schema ? schema : "public", schema ? schema : "public");
+    s_must(db_run_script(st->conn, wipe), "wiping the test store");
+    zstr_free(&wipe);
+    s_must(db_migrate(st->conn, migrations && *migrations ? migrations : "deploy/migrations") < 0,
+           "migrations");
+    s_catalog(st->conn);
+    s_load_figures(st->conn);
+    st->rows = s_count(st->conn);
+    st->cat = catalog_read(st->conn);
+    st->data = judge_data_new(st->cat);
+    st->helpers[0] = s_connect_schema(schema);
+}
+
+static void
+s_store_end(store_t *st)
+{
+    judge_data_destroy(&st->data);
+    catalog_destroy(&st->cat);
+    PQfinish(st->helpers[0]);
+    PQfinish(st->conn);
+}
+
+static void
+s_full(store_t *st, const judge_options_t *opts, evaluatord_stats_t *out, const char *what)
+{
+    zlist_t *changes = zlist_new();
+    s_must(evaluatord_round_full(st->conn, st->helpers, 1, st->data, opts, changes, out), what);
+    s_drop_changes(changes);
+    zlist_destroy(&changes);
+}
+
 int
 main(void)
 {
     log_init("bench_eval", LOG_LEVEL_WARN);
     const char *repeat_text = getenv("BENCH_EVAL_REPEAT");
-    int repeat = repeat_text && atoi(repeat_text) > 0 ? atoi(repeat_text) : 30;
-    const char *migrations = getenv("MIGRATIONS_DIR");
-    PGconn *conn = s_connect();
-    s_must(db_run_script(conn, "SET client_min_messages = warning;"
-                               " DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public"),
-           "wiping the test store");
-    s_must(db_migrate(conn, migrations && *migrations ? migrations : "deploy/migrations") < 0,
-           "migrations");
-    s_catalog(conn);
-    int64_t start = zclock_usecs();
-    s_load_figures(conn);
-    long rows = s_count(conn);
-    printf("bench_eval: %d units x %d indicators x %d months: %ld observations loaded in %.1f s\n",
-           CITIES, INDICATORS, MONTHS, rows, (zclock_usecs() - start) / 1e6);
-
-    catalog_t *cat = catalog_read(conn);
-    judge_data_t *data = judge_data_new(cat);
-    s_helpers[0] = s_connect();
-    s_helper_count = 1;
+    int repeat = repeat_text && atoi(repeat_text) > 0 ? atoi(repeat_text) : 60;
     judge_options_t opts = {0, s_leads, 3};
     day_parse(AS_OF, &opts.as_of);
-    zlist_t *changes = zlist_new();
     evaluatord_stats_t st;
 
+    //  The 1x store (schema bench_eval_1x) and the one that will hold 10x (public).
+    store_t one, ten;
+    int64_t start = zclock_usecs();
+    s_store_setup(&one, "bench_eval_1x");
+    printf("bench_eval: %d units x %d indicators x %d months: %ld observations loaded in %.1f s\n",
+           CITIES, INDICATORS, MONTHS, one.rows, (zclock_usecs() - start) / 1e6);
+
     //  First judgement: every status written once.
-    s_must(evaluatord_round_full(conn, s_helpers, s_helper_count, data, &opts, changes, &st),
-           "first full round");
+    s_full(&one, &opts, &st, "first full round");
     printf("first judgement: %.1f ms, %zu subjects, %zu status changes written\n",
            s_ms(st.elapsed_us), st.subjects, st.changes);
-    s_drop_changes(changes);
 
     //  Full re-judgement against one aggregate scan, best of 5 each, interleaved.
     int64_t best_full = INT64_MAX, best_scan = INT64_MAX;
     for (int k = 0; k < 5; k++) {
-        int64_t scan = s_scan(conn);
+        int64_t scan = s_scan(one.conn);
         best_scan = scan < best_scan ? scan : best_scan;
-        s_must(evaluatord_round_full(conn, s_helpers, s_helper_count, data, &opts, changes, &st),
-               "full round");
+        s_full(&one, &opts, &st, "full round");
         best_full = st.elapsed_us < best_full ? st.elapsed_us : best_full;
         if (st.changes)
             fprintf(stderr, "bench_eval: re-judgement changed %zu statuses\n", st.changes);
-        s_drop_changes(changes);
     }
     printf("full re-judgement: %.1f ms (%zu subjects, %ld figures, %zu changes) | SQL aggregate "
            "scan: %.1f ms | ratio %.2f\n",
            s_ms(best_full), st.subjects, st.rows, st.changes, s_ms(best_scan),
            (double)best_full / (double)best_scan);
-
-    int64_t incr1 = s_incremental(conn, data, &opts, repeat, 1, &st);
-    printf("incremental, 10-row feed, 1x history (%ld rows): median %.2f ms (%zu subjects, "
-           "%zu changes, %zu updates)\n",
-           rows, s_ms(incr1), st.subjects, st.changes, st.updates);
-    long rss1 = s_evaluatord_rss(conn);
+    long rss1 = s_evaluatord_rss(one.conn, one.schema);
     printf("evaluatord peak RSS at 1x: %.1f MiB\n", rss1 / 1024.0);
-
     if (getenv("BENCH_EVAL_QUICK")) {
         printf("eval_full_vs_scan=%.2f (BENCH_EVAL_QUICK: no 10x history)\n",
                (double)best_full / (double)best_scan);
-        zlist_destroy(&changes);
-        judge_data_destroy(&data);
-        catalog_destroy(&cat);
-        PQfinish(s_helpers[0]);
-        PQfinish(conn);
+        s_store_end(&one);
         return 0;
     }
+
     start = zclock_usecs();
-    s_grow_history(conn);
-    long rows10 = s_count(conn);
-    printf("history grown to %ld rows (10 versions of every figure) in %.1f s\n", rows10,
+    s_store_setup(&ten, NULL);
+    s_grow_history(ten.conn);
+    ten.rows = s_count(ten.conn);
+    printf("second store grown to %ld rows (10 versions of every figure) in %.1f s\n", ten.rows,
            (zclock_usecs() - start) / 1e6);
-    s_must(evaluatord_round_full(conn, s_helpers, s_helper_count, data, &opts, changes, &st),
-           "catch-up round");
+    s_full(&ten, &opts, &st, "first full round at 10x");
     printf("full judgement at 10x history: %.1f ms\n", s_ms(st.elapsed_us));
-    s_drop_changes(changes);
-    int64_t incr10 = s_incremental(conn, data, &opts, repeat, 10, &st);
-    printf("incremental, 10-row feed, 10x history (%ld rows): median %.2f ms (%zu subjects, "
-           "%zu changes, %zu updates)\n",
-           rows10, s_ms(incr10), st.subjects, st.changes, st.updates);
-    long rss10 = s_evaluatord_rss(conn);
+    s_full(&one, &opts, &st, "catch-up round at 1x"); //  evaluatord judged feeds meanwhile
+
+    //  The same feeds into both stores, alternately, so that whatever else the machine does
+    //  falls on both alike; three of each first, not timed.
+    db_exec(one.conn, "CHECKPOINT", 0, NULL);
+    int64_t *t1 = calloc((size_t)repeat, sizeof *t1), *t10 = calloc((size_t)repeat, sizeof *t10);
+    evaluatord_stats_t st1, st10;
+    for (int k = -3; k < repeat; k++) {
+        int64_t a, b;
+        if (k % 2 == 0) { //  ABBA: neither store always goes first
+            a = s_feed_round(one.conn, one.data, &opts, k + 3, &st1);
+            b = s_feed_round(ten.conn, ten.data, &opts, k + 3, &st10);
+        } else {
+            b = s_feed_round(ten.conn, ten.data, &opts, k + 3, &st10);
+            a = s_feed_round(one.conn, one.data, &opts, k + 3, &st1);
+        }
+        if (k >= 0)
+            t1[k] = a, t10[k] = b;
+    }
+    int64_t incr1 = s_median(t1, repeat), incr10 = s_median(t10, repeat);
+    printf("incremental, 10-row feed (median of %d, alternating): 1x history (%ld rows) %.2f ms,"
+           " 10x history (%ld rows) %.2f ms (%zu subjects, %zu updates each)\n",
+           repeat, one.rows, s_ms(incr1), ten.rows, s_ms(incr10), st10.subjects, st10.updates);
+    long rss10 = s_evaluatord_rss(ten.conn, NULL);
     printf("evaluatord peak RSS at 10x: %.1f MiB (goal <= 64 MiB)\n", rss10 / 1024.0);
 
     printf("eval_full_vs_scan=%.2f eval_incr_growth=%.2f\n", (double)best_full / (double)best_scan,
            (double)incr10 / (double)incr1);
-    zlist_destroy(&changes);
-    judge_data_destroy(&data);
-    catalog_destroy(&cat);
-    PQfinish(s_helpers[0]);
-    PQfinish(conn);
+    free(t1);
+    free(t10);
+    s_store_end(&ten);
+    s_store_end(&one);
     return 0;
 }
