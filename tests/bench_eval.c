@@ -480,6 +480,8 @@ main(void)
     if (getenv("BENCH_EVAL_QUICK")) {
         printf("eval_full_vs_scan=%.2f (BENCH_EVAL_QUICK: no 10x history)\n",
                (double)best_full / (double)best_scan);
+        db_run_script(one.conn, "SET client_min_messages = warning;"
+                                " DROP SCHEMA IF EXISTS bench_eval_1x CASCADE");
         s_store_end(&one);
         return 0;
     }
@@ -522,6 +524,9 @@ main(void)
            (double)incr10 / (double)incr1);
     free(t1);
     free(t10);
+    //  The 1x store goes; the 10x one stays in public, as the suites would leave theirs.
+    db_run_script(ten.conn, "SET client_min_messages = warning;"
+                            " DROP SCHEMA IF EXISTS bench_eval_1x CASCADE");
     s_store_end(&ten);
     s_store_end(&one);
     return 0;
