@@ -80,6 +80,17 @@ START_TEST(test_text_display_width)
     ck_assert_int_eq(text_display_width("（一）"), 6);
     ck_assert_str_eq(text_truncate("省科技厅、省财政厅", 9, buf, sizeof buf), "省科技厅…");
     ck_assert_str_eq(text_truncate("short", 9, buf, sizeof buf), "short");
+    //  40 columns of 3-byte narrow characters do not fit 96 bytes: cut on a character boundary,
+    //  never inside one (found by fuzz_feed_csv: a BAD_NUMBER message that was not UTF-8)
+    char field[121], small[96];
+    for (int i = 0; i < 40; i++)
+        memcpy(field + 3 * i, "\xE2\x80\x94", 3); //  U+2014 EM DASH, one column
+    field[120] = '\0';
+    ck_assert_int_eq(text_display_width(field), 40);
+    text_truncate(field, 40, small, sizeof small);
+    ck_assert(text_utf8_valid(small, strlen(small)));
+    ck_assert_uint_lt(strlen(small), sizeof small);
+    ck_assert_str_eq(small + strlen(small) - 3, "…");
 }
 END_TEST
 

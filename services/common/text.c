@@ -154,7 +154,8 @@ text_truncate(const char *s, int width, char *buf, size_t size)
     const unsigned char *p = (const unsigned char *)s;
     size_t len = strlen(s), i = 0, out = 0;
     int used = 0;
-    if (text_display_width(s) <= width) {
+    //  Narrow characters can take 3 or 4 bytes: fitting the width is not fitting the buffer.
+    if (text_display_width(s) <= width && len < size) {
         snprintf(buf, size, "%s", s);
         return buf;
     }
