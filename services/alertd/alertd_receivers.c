@@ -262,9 +262,14 @@ receivers_load(const char *path, zlist_t *errors)
     }
     receivers_t *self = calloc(1, sizeof *self);
     csv_t *csv = csv_new(data, size);
-    int col[10], n, bad = 0, zmq = 0;
-    if (!self || !csv || csv_next(csv) <= 0)
+    int col[10], n = 0, bad = 0, zmq = 0;
+    if (!self || !csv)
         bad = 1;
+    else if ((n = csv_next(csv)) <= 0) {
+        //  Said, or alertd would refuse to start without a word about why.
+        s_error(errors, "%s:1: header: %s", path, n < 0 ? csv_error(csv) : "the file is empty");
+        bad = 1;
+    }
     for (size_t i = 0; !bad && i < 10; i++)
         if ((col[i] = csv_find(csv, columns[i])) < 0) {
             s_error(errors, "%s:1: header: column %s is missing", path, columns[i]);
@@ -389,11 +394,15 @@ escalation_load(const char *path, escalation_t *out, size_t max, zlist_t *errors
         return -1;
     }
     csv_t *csv = csv_new(data, size);
-    int col[4] = {-1, -1, -1, -1}, n, count = 0, bad = 0;
+    int col[4] = {-1, -1, -1, -1}, n = 0, count = 0, bad = 0;
     static const char *const columns[] = {"kind", "remind_working_days", "escalate_working_days",
                                           "escalate_to"};
-    if (!csv || csv_next(csv) <= 0)
+    if (!csv)
         bad = 1;
+    else if ((n = csv_next(csv)) <= 0) {
+        s_error(errors, "%s:1: header: %s", path, n < 0 ? csv_error(csv) : "the file is empty");
+        bad = 1;
+    }
     for (int i = 0; !bad && i < 4; i++)
         if ((col[i] = csv_find(csv, columns[i])) < 0) {
             s_error(errors, "%s:1: header: column %s is missing", path, columns[i]);
