@@ -285,8 +285,32 @@ START_TEST(test_evaluatord_prompt_once)
     ck_assert_int_eq(s_scalar(&e, "SELECT (extract(epoch FROM max(changed_at)) * 1e6)::bigint"
                                   " FROM status"),
                      stamp);
+    //  The plan loaded again (NOTIFY catalog): judged again in full, nothing to say.
+    char command[1024];
+    snprintf(command, sizeof command, "DATABASE_URL='%s' %s plan load %s >/dev/null",
+             testutil_db_url(), testutil_bin("planctl"), testutil_repo_path("deploy/plan"));
+    ck_assert_int_eq(testutil_sh(command), 0);
+    zlist_purge(lines);
+    ck_assert_msg(s_collect(&e, 1200, lines) == 0, "after plan load: %s", s_dump(lines));
+    ck_assert_int_eq(s_scalar(&e, "SELECT count(*) FROM status_change"), before + 3);
+    ck_assert_int_eq(service_ping(e.control_ep, 1000, NULL), 0);
     zlist_destroy(&lines);
     s_env_end(&e);
+}
+END_TEST
+
+//  A bad setting is refused at start with exit status 2.
+START_TEST(test_evaluatord_bad_config)
+{
+    char command[1024];
+    snprintf(command, sizeof command, "DATABASE_URL='%s' EVAL_DUE_SOON_DAYS=90,x %s 2>/dev/null",
+             testutil_db_url(), testutil_bin("evaluatord"));
+    ck_assert_int_eq(testutil_sh(command), 2);
+    snprintf(command, sizeof command, "DATABASE_URL='%s' EVAL_TICK_MS=0 %s 2>/dev/null",
+             testutil_db_url(), testutil_bin("evaluatord"));
+    ck_assert_int_eq(testutil_sh(command), 2);
+    snprintf(command, sizeof command, "%s --help >/dev/null", testutil_bin("evaluatord"));
+    ck_assert_int_eq(testutil_sh(command), 0);
 }
 END_TEST
 
@@ -474,6 +498,7 @@ evaluatord_suite(void)
     TCase *errors = tcase_create("errors");
     tcase_set_timeout(errors, 60);
     tcase_add_test(errors, test_evaluatord_reconnect_and_garbage);
+    tcase_add_test(errors, test_evaluatord_bad_config);
     suite_add_tcase(s, errors);
     return s;
 }
