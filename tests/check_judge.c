@@ -213,12 +213,20 @@ START_TEST(test_judge_ratio_and_reference)
                          {"430100", "GDP", "2024", 1000},
                          {"430200", "RD_SPEND", "2024", 30}};
     eval_feed(f.conn, "GOV_430100", NULL, more, 3, NULL);
+    //  Before 2024's reporting deadline (31 October 2025 for R&D) the other cities may still
+    //  report: two cities' sums are no province figure yet, 2023 stands.
     s_judge(&f, "2025-03-01", NULL);
+    r = s_get(&f, "T|G-1|430000|");
+    ck_assert_str_eq(r->value_period, "2023");
+    ck_assert(!r->incomplete);
+    //  After it, the incomplete figure counts, marked, and the silent cities are overdue.
+    s_judge(&f, "2025-11-01", NULL);
     r = s_get(&f, "T|G-1|430000|");
     ck_assert_str_eq(r->value_period, "2024");
     ck_assert_double_eq_tol(r->value, 2.0, 1e-12);
     ck_assert(r->incomplete);
     s_status(&f, "T|G-1|430000|", STATUS_NO_DATA); //  no national figure for 2024 yet
+    s_status(&f, "R|GOV_430300|430300|RD_SPEND|2024", STATUS_REPORT_OVERDUE);
     s_teardown(&f);
 }
 END_TEST

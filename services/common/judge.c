@@ -134,10 +134,27 @@ s_widen(const series_t *s, int *lo, int *hi, bool *any)
     *any = true;
 }
 
+//  The reporting deadline of the period of ordinal t: the last day of the due_months-th month
+//  after the period's last month.
+static day_t
+s_ordinal_due(period_type_t type, int t, int due_months)
+{
+    int per_year = rules_per_year(type);
+    int year = t / per_year, index = t % per_year + 1;
+    int last_month = type == PERIOD_YEAR ? 12 : type == PERIOD_QUARTER ? index * 3 : index;
+    int total = year * 12 + (last_month - 1) + due_months;
+    return day_month_end(total / 12, total % 12 + 1);
+}
+
 //  The series of (org, x) for periods up to t_max, aggregated from the org's cities for the
 //  periods the org did not report itself when the indicator adds up (sum, ratio).
+//  A sum over only some of the cities is no figure for the province while the others may still
+//  report in time: such a period is left out until its reporting deadline has passed (as_of
+//  after the due date); from then on it counts, marked incomplete, and the missing cities are
+//  REPORT_OVERDUE. Otherwise the first cities' figures would read as a collapse of the province's.
 static int
-s_assemble(const judge_data_t *d, size_t org, const indicator_t *x, int t_max, assembled_t *out)
+s_assemble(const judge_data_t *d, size_t org, const indicator_t *x, int t_max, day_t as_of,
+           assembled_t *out)
 {
     memset(out, 0, sizeof *out);
     size_t xi = judge_data_index(d->ind_index, x->code) - 1;
@@ -205,6 +222,8 @@ s_assemble(const judge_data_t *d, size_t org, const indicator_t *x, int t_max, a
                     m.missing |= (uint64_t)1 << k;
             }
             if (m.cities == 0 || (x->agg == AGG_RATIO && sum_den <= 0))
+                continue;
+            if (m.cities < m.expected && as_of <= s_ordinal_due(x->period, t, x->due_months))
                 continue;
             value = x->agg == AGG_SUM ? sum : x->scale * sum_num / sum_den;
         } else
@@ -677,9 +696,9 @@ s_judge_target(ctx_t *c, size_t ti, const judge_touch_t *touched)
     assembled_t a = {0}, ref = {0};
     if (x) {
         period_t now = period_containing(x->period, c->opts->as_of);
-        if (s_assemble(d, scope - 1, x, rules_ordinal(&now), &a) != 0 ||
+        if (s_assemble(d, scope - 1, x, rules_ordinal(&now), c->opts->as_of, &a) != 0 ||
             (t->kind == TARGET_RELATIVE && d->nation >= 0 &&
-             s_assemble(d, (size_t)d->nation, x, rules_ordinal(&now), &ref) != 0)) {
+             s_assemble(d, (size_t)d->nation, x, rules_ordinal(&now), c->opts->as_of, &ref) != 0)) {
             s_assembled_free(&a);
             return -1;
         }
