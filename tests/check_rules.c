@@ -939,7 +939,7 @@ static const milestone_case_t s_milestones[] = {
      REASON_MILESTONE_STARTED},
     {"started only, deadline passed", "2024-03-01", NULL, "2022-05-01", STATUS_OVERDUE,
      REASON_MILESTONE_STARTED},
-    {"done late", "2024-03-01", "2024-02-01", "2022-05-01", STATUS_OVERDUE, REASON_MILESTONE_LATE},
+    {"done late", "2024-03-01", "2024-02-01", "2022-05-01", STATUS_ACHIEVED, REASON_MILESTONE_LATE},
 };
 
 START_TEST(test_rules_milestone)

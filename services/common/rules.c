@@ -471,12 +471,15 @@ status_t
 rules_milestone(const rules_milestone_t *in, rules_reason_t *reason)
 {
     *reason = REASON_NONE;
-    if (in->done && in->done_on <= in->deadline)
+    //  Done is done: reported after the deadline it is achieved late (the evidence and the
+    //  bulletin say so), and the office's OVERDUE alert is resolved - nothing is left to chase.
+    if (in->done) {
+        if (in->done_on > in->deadline)
+            *reason = REASON_MILESTONE_LATE;
         return STATUS_ACHIEVED;
+    }
     if (in->as_of > in->deadline) {
-        *reason = in->done      ? REASON_MILESTONE_LATE
-                  : in->started ? REASON_MILESTONE_STARTED
-                                : REASON_MILESTONE_NONE;
+        *reason = in->started ? REASON_MILESTONE_STARTED : REASON_MILESTONE_NONE;
         return STATUS_OVERDUE;
     }
     if (in->started) {
