@@ -292,6 +292,11 @@ START_TEST(test_judge_milestone)
     eval_milestone(f.conn, "P_DRC", "T2.5-2", "done", "2023-12-31", NULL);
     s_judge(&f, "2024-01-01", NULL);
     s_status(&f, "T|T2.5-2|430000|", STATUS_ACHIEVED);
+    //  The done date is the result's value period, whole, and nothing else is touched by it
+    //  (a date once overflowed value_period into has_goal).
+    const judge_result_t *r = s_get(&f, "T|T2.5-2|430000|");
+    ck_assert_str_eq(r->value_period, "2023-12-31");
+    ck_assert(!r->has_goal && !r->has_value && !r->has_projection && !r->has_progress);
     //  As of a date before the report's date, the report does not count yet.
     s_judge(&f, "2023-12-30", NULL);
     s_status(&f, "T|T2.5-2|430000|", STATUS_ON_TRACK);

@@ -58,7 +58,7 @@ typedef struct {
     rules_reason_t reason;         //  why, when not judged normally
     bool has_value;                //  value is set
     double value;                  //  the figure judged (level, growth %, sum, province value)
-    char value_period[PERIOD_TEXT_SIZE]; //  the period of value ("" when none)
+    char value_period[DAY_TEXT_SIZE];    //  the period of value, a milestone's done date; "" if none
     bool has_goal;                       //  goal is set
     double goal;                         //  compared with: target value, rate, national value
     bool has_projection;                 //  projection is set
