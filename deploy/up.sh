@@ -43,11 +43,18 @@ supervise()
             "$bin/$name" >>"$logs/$name.log" 2>&1 &
             child=$!
             echo "$child" >"$run/$name.pid"
-            wait "$child" || true
-            # `wait` returns early when the trap fires: wait for the child to finish its work
-            while kill -0 "$child" 2>/dev/null; do sleep 0.1; done
-            [ -f "$run/$name.stop" ] && break
-            echo "up: $name exited; restarting in 1 s" >>"$logs/$name.log"
+            # `wait` returns early when the trap fires: wait again until the child has finished
+            # its work, so that rc is its exit status
+            while :; do
+                rc=0
+                wait "$child" || rc=$?
+                kill -0 "$child" 2>/dev/null || break
+            done
+            if [ -f "$run/$name.stop" ]; then
+                echo "up: $name stopped, exit status $rc" >>"$logs/$name.log"
+                break
+            fi
+            echo "up: $name exited with status $rc; restarting in 1 s" >>"$logs/$name.log"
             sleep 1
         done
         rm -f "$run/$name.pid"
