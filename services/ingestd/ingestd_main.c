@@ -36,7 +36,7 @@ main(int argc, char **argv)
     };
     const size_t count = sizeof table / sizeof table[0];
     int rc = service_start("ingestd", argc, argv, table, count,
-                           "usage: ingestd [--help|--version|--ping]",
+                           "ingestd [--help|--version|--ping]",
                            "The one door for figures: authenticated feeds, validated, committed, "
                            "acknowledged.",
                            &c.control_endpoint);
