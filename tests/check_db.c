@@ -12,6 +12,8 @@ START_TEST(test_db_migrations_rerun_harmlessly)
 {
     PGconn *conn = testutil_db_fresh(1);
     long version = testutil_db_long(conn, "SELECT max(version) FROM schema_migration");
+    //  numbers may skip (there is no 004): count the records, do not derive them from the top
+    long applied = testutil_db_long(conn, "SELECT count(*) FROM schema_migration");
     long targets = testutil_db_long(conn, "SELECT count(*) FROM target");
     ck_assert_int_ge(version, 3);
     ck_assert_int_eq(targets, 56);
@@ -26,7 +28,7 @@ START_TEST(test_db_migrations_rerun_harmlessly)
     ck_assert_ptr_nonnull(strstr(out, "migrate: 0 applied"));
     free(out);
     ck_assert_int_eq(testutil_db_long(conn, "SELECT max(version) FROM schema_migration"), version);
-    ck_assert_int_eq(testutil_db_long(conn, "SELECT count(*) FROM schema_migration"), version);
+    ck_assert_int_eq(testutil_db_long(conn, "SELECT count(*) FROM schema_migration"), applied);
     ck_assert_int_eq(testutil_db_long(conn, "SELECT count(*) FROM target"), targets);
     PQfinish(conn);
 }
