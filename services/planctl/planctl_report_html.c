@@ -58,6 +58,9 @@ html_raw(html_t *h, const char *markup)
     s_append(h, markup, strlen(markup));
 }
 
+static void s_vappend(html_t *h, bool escape, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 s_vappend(html_t *h, bool escape, const char *fmt, va_list ap)
 {
