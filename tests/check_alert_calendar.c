@@ -144,6 +144,37 @@ START_TEST(test_alert_settings_refuse_unreadable_header)
 }
 END_TEST
 
+//  What the log may show of a receiver's URL: scheme://host[:port], nothing of the userinfo,
+//  path, query or fragment, even when a password holds an '@' (found by fuzz_alert_config:
+//  user:p@ss@host showed "ss@host").
+static const struct {
+    const char *url;   //  as configured
+    const char *shown; //  as logged
+} s_shown[] = {
+    {"https://bot:p@ss@oa.example.gov.cn:8443/hook?key=k#x", "https://oa.example.gov.cn:8443"},
+    {"https://bot:pass@oa.example.gov.cn/hook", "https://oa.example.gov.cn"},
+    {"http://127.0.0.1:8080?token=a@b", "http://127.0.0.1:8080"},
+    {"smtps://user@mail.example.gov.cn:465", "smtps://mail.example.gov.cn:465"},
+    {"https://@@@/x", "https://"},
+};
+
+START_TEST(test_alert_receivers_url_shown_hides_userinfo)
+{
+    char text[512];
+    snprintf(text, sizeof text,
+             "name,channel,kinds,units,url,format,to,from,user,secret_env\n"
+             "h,%s,*,*,%s,%s,%s,a@b,,\n",
+             strncmp(s_shown[_i].url, "smtp", 4) ? "webhook" : "email", s_shown[_i].url,
+             strncmp(s_shown[_i].url, "smtp", 4) ? "json" : "", "x@y");
+    char *path = alert_test_file(s_dir, "u.csv", text);
+    receivers_t *r = receivers_load(path, NULL);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_str_eq(receivers_at(r, 0)->url_shown, s_shown[_i].shown);
+    receivers_destroy(&r);
+    free(path);
+}
+END_TEST
+
 START_TEST(test_alert_receivers_routing)
 {
     setenv("T_KEY", "k-123", 1);
@@ -286,6 +317,8 @@ alert_calendar_suite(void)
     TCase *data = tcase_create("limits");
     tcase_add_checked_fixture(data, s_dir_new, s_dir_free);
     tcase_add_test(data, test_alert_receivers_routing);
+    tcase_add_loop_test(data, test_alert_receivers_url_shown_hides_userinfo, 0,
+                        sizeof s_shown / sizeof s_shown[0]);
     tcase_add_test(data, test_alert_format_wecom_within_limit);
     tcase_add_test(data, test_alert_dingtalk_signature);
     suite_add_tcase(s, data);

@@ -152,9 +152,14 @@ s_url_shown(const char *url)
     if (!host)
         return strdup("?");
     host += 3;
-    const char *at = strchr(host, '@');
+    //  The host follows the last '@' of the authority: a password written with an '@' in it
+    //  (user:p@ss@host) must not leave its tail in the log.
     size_t end = strcspn(host, "/?#");
-    if (at && (size_t)(at - host) < end) {
+    const char *at = NULL;
+    for (const char *p = host; p < host + end; p++)
+        if (*p == '@')
+            at = p;
+    if (at) {
         host = at + 1;
         end = strcspn(host, "/?#");
     }

@@ -18,6 +18,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define SECRET "FuzzSecret-9f8e7d"
+#define TAIL   "FuzzTail-55aa" //  after an '@' inside a password: its tail must not show either
 
 static char s_path[PATH_MAX];
 static int s_input_has_secret; //  the file itself spells the secret: nothing to learn
@@ -30,7 +31,7 @@ s_setup(void)
     snprintf(s_path, sizeof s_path, "/tmp/planwatch-fuzz-alert-config-%d.csv", (int)getpid());
     //  What a deployment keeps in its environment: robot keys, tokens, SMTP passwords.
     setenv("FUZZ_SECRET_KEY", SECRET "-key", 1);
-    setenv("FUZZ_SECRET_PASSWORD", SECRET "-password", 1);
+    setenv("FUZZ_SECRET_PASSWORD", SECRET "-pass@" TAIL, 1);
     setenv("FUZZ_SECRET_USER", SECRET "-user", 1);
 }
 
@@ -38,7 +39,7 @@ s_setup(void)
 static int
 s_leaks(const char *text)
 {
-    return !s_input_has_secret && text && strstr(text, SECRET) != NULL;
+    return !s_input_has_secret && text && (strstr(text, SECRET) || strstr(text, TAIL));
 }
 
 static void
@@ -117,7 +118,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     s_setup();
-    s_input_has_secret = memmem(data, size, SECRET, strlen(SECRET)) != NULL;
+    s_input_has_secret = memmem(data, size, SECRET, strlen(SECRET)) != NULL ||
+                         memmem(data, size, TAIL, strlen(TAIL)) != NULL;
     FILE *f = fopen(s_path, "wb");
     if (!f)
         abort();
