@@ -17,10 +17,13 @@ SERVICES := $(sort $(patsubst services/%/,%,$(dir $(wildcard services/*/*_main.c
 
 # Debian packages the build, the tests and the demo use; `make deps` installs the missing ones.
 # (chromium, libxml2-utils, fonts-wqy-microhei: check_report renders the bulletin in a real
-# browser, checks it with an XML parser, and screenshots it with Chinese glyphs.)
+# browser, checks it with an XML parser, and screenshots it with Chinese glyphs. clang and
+# libclang-rt-14-dev: make fuzz, libFuzzer's runtime is only a Recommends of clang, which deps
+# does not install; valgrind: make memcheck.)
 DEB_PKGS := gcc make pkg-config libczmq-dev libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
             libpq-dev check libsubunit-dev libcurl4-openssl-dev libjansson-dev postgresql-15 postgresql-client-15 \
             chromium libxml2-utils fonts-wqy-microhei \
+            clang libclang-rt-14-dev valgrind \
             $(EXTRA_DEB_PKGS)
 
 SANITIZE ?=
@@ -195,6 +198,7 @@ test-run: test-build fuzz-replay
 # by libFuzzer as crash-*; copy it into the corpus directory: `make test` replays every corpus
 # file through the same harness (fuzz-replay), so each crash found stays a regression test.
 FUZZ_SECONDS ?= 60
+FUZZ_BUILD ?= build/fuzz
 FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_LIBS = $(SERVICE_LIBS) $(BUILD)/libcommon.a
 FUZZ_INCLUDES := -I tests $(foreach s,$(SERVICES),-I services/$(s))
@@ -211,17 +215,18 @@ $(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(FUZZ_LIBS)
 fuzz-build: $(foreach f,$(FUZZ_NAMES),$(BUILD)/fuzz/$(f))
 
 fuzz: deps
-	@command -v clang >/dev/null || { apt-get install -y -qq clang >/dev/null; }
 	$(MAKE) -s --no-print-directory CC=clang SANITIZE=fuzzer-no-link,address,undefined \
-	    BUILD=build/fuzz BINDIR=build/fuzz/bin fuzz-build
+	    BUILD=$(FUZZ_BUILD) BINDIR=$(FUZZ_BUILD)/bin fuzz-build
 	@for f in $(FUZZ_NAMES); do \
-	    mkdir -p build/fuzz/corpus/$$f tests/fuzz/corpus/$$f; \
+	    mkdir -p $(FUZZ_BUILD)/corpus/$$f tests/fuzz/corpus/$$f; \
 	    echo "== fuzz $$f for $(FUZZ_SECONDS) s"; \
-	    PLAN_DIR=$(CURDIR)/deploy/plan build/fuzz/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) \
-	        -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=build/fuzz/ \
-	        build/fuzz/corpus/$$f tests/fuzz/corpus/$$f 2>&1 | \
+	    PLAN_DIR=$(CURDIR)/deploy/plan $(FUZZ_BUILD)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) \
+	        -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	        -artifact_prefix=$(FUZZ_BUILD)/$$f- \
+	        $(FUZZ_BUILD)/corpus/$$f tests/fuzz/corpus/$$f 2>&1 | \
 	        grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)' ; \
-	    [ $${PIPESTATUS[0]} -eq 0 ] || { echo "fuzz: $$f failed; see build/fuzz/crash-*"; exit 1; }; \
+	    [ $${PIPESTATUS[0]} -eq 0 ] || { \
+	        echo "fuzz: $$f failed; see $(FUZZ_BUILD)/$$f-crash-*"; exit 1; }; \
 	done
 
 fuzz-replay: $(foreach f,$(FUZZ_NAMES),$(BUILD)/replay/$(f))
