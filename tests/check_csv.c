@@ -94,6 +94,19 @@ START_TEST(test_text_display_width)
 }
 END_TEST
 
+START_TEST(test_text_number)
+{
+    char buf[64];
+    ck_assert_str_eq(text_number(14000, buf, sizeof buf), "14000");
+    ck_assert_str_eq(text_number(8.6000001, buf, sizeof buf), "8.6");
+    ck_assert_str_eq(text_number(-39.91369843, buf, sizeof buf), "-39.91");
+    ck_assert_str_eq(text_number(2.5, buf, sizeof buf), "2.5");
+    ck_assert_str_eq(text_number(0.0042, buf, sizeof buf), "0.0042");
+    ck_assert_str_eq(text_number(-0.001, buf, sizeof buf), "-0.001");
+    ck_assert_str_eq(text_number(0, buf, sizeof buf), "0");
+}
+END_TEST
+
 static Suite *
 csv_suite(void)
 {
@@ -102,6 +115,7 @@ csv_suite(void)
     tcase_add_test(core, test_csv_quotes_and_lines);
     tcase_add_test(core, test_text_encodings);
     tcase_add_test(core, test_text_display_width);
+    tcase_add_test(core, test_text_number);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_add_test(errors, test_csv_malformed_records);

@@ -3,6 +3,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "text.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -270,28 +271,6 @@ raise_meta(PGconn *conn, const receivers_t *receivers, const alertd_config_t *co
 // ---------------------------------------------------------------------------------------------
 //  From a status change to the words of an alert
 
-//  A number as a clerk writes it: at most two decimals, no trailing zeros ("8.6", "14000",
-//  "-39.91"); values below 0.01 keep two significant digits.
-static void
-s_number(double v, char *buf, size_t size)
-{
-    if (v != 0 && fabs(v) < 0.01) {
-        snprintf(buf, size, "%.2g", v);
-        return;
-    }
-    snprintf(buf, size, "%.2f", v);
-    char *dot = strchr(buf, '.');
-    if (dot) {
-        char *end = buf + strlen(buf) - 1;
-        while (end > dot && *end == '0')
-            *end-- = '\0';
-        if (end == dot)
-            *end = '\0';
-    }
-    if (!strcmp(buf, "-0"))
-        snprintf(buf, size, "0");
-}
-
 //  The first numeric member of evidence among keys. Returns true and sets *v when found.
 static bool
 s_evidence_number(json_t *evidence, const char *const *keys, double *v)
@@ -334,23 +313,23 @@ s_value_text(const target_t *target, json_t *evidence, const char *progress, cha
                               : state && !strcmp(state, "started") ? "已开工，未完成"
                                                                    : "未报告完成");
     } else if (s_evidence_number(evidence, actual_keys, &v)) {
-        s_number(v, num, sizeof num);
+        text_number(v, num, sizeof num);
         n += (size_t)snprintf(buf + n, size - n, "实际 %s%s", num, unit);
     } else
         n += (size_t)snprintf(buf + n, size - n, "暂无实际值");
     if (target && target->has_value && n < size) {
-        s_number(target->value, ref, sizeof ref);
+        text_number(target->value, ref, sizeof ref);
         n += (size_t)snprintf(buf + n, size - n, " / 目标 %s%s%s", s_cmp_sign(target->cmp), ref,
                               unit);
     } else if (target && target->kind == TARGET_RELATIVE && n < size) {
         if (s_evidence_number(evidence, reference_keys, &v)) {
-            s_number(v, ref, sizeof ref);
+            text_number(v, ref, sizeof ref);
             n += (size_t)snprintf(buf + n, size - n, " / 全国 %s%s", ref, unit);
         } else
             n += (size_t)snprintf(buf + n, size - n, " / 目标 不低于全国平均");
     }
     if (s_evidence_number(evidence, projected_keys, &v) && n < size) {
-        s_number(v, num, sizeof num);
+        text_number(v, num, sizeof num);
         n += (size_t)snprintf(buf + n, size - n, " · 预计 %s%s", num, unit);
     }
     if (progress && *progress && n < size)

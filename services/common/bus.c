@@ -140,3 +140,14 @@ bus_error_code(bus_error_t error)
     }
     return "BAD_MESSAGE";
 }
+
+char *
+bus_connect_endpoint(const char *endpoint, char *buf, size_t size)
+{
+    const char *star = strstr(endpoint, "://*:");
+    if (star)
+        snprintf(buf, size, "%.*s://127.0.0.1:%s", (int)(star - endpoint), endpoint, star + 5);
+    else
+        snprintf(buf, size, "%s", endpoint);
+    return buf;
+}

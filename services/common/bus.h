@@ -48,6 +48,10 @@ int bus_send_nowait(zsock_t *sock, const ProtobufCMessage *msg);
 //  Replies on a ROUTER to the peer a request came from. Returns 0 or -1.
 int bus_reply(zsock_t *sock, const bus_msg_t *request, const ProtobufCMessage *msg);
 
+//  The address a client connects to for an endpoint a server binds: "tcp://*:7704" becomes
+//  "tcp://127.0.0.1:7704"; any other endpoint is copied. Returns buf.
+char *bus_connect_endpoint(const char *endpoint, char *buf, size_t size);
+
 //  A text for a bus_error_t, e.g. "BAD_MESSAGE".
 const char *bus_error_code(bus_error_t error);
 

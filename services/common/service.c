@@ -56,22 +56,11 @@ service_start(const char *name, int argc, char **argv, const config_setting_t *t
     return SERVICE_RUN;
 }
 
-//  A control endpoint bound on "*" is reached on loopback.
-static void
-s_connect_address(const char *endpoint, char *buf, size_t size)
-{
-    const char *star = strstr(endpoint, "://*:");
-    if (star)
-        snprintf(buf, size, "%.*s://127.0.0.1:%s", (int)(star - endpoint), endpoint, star + 5);
-    else
-        snprintf(buf, size, "%s", endpoint);
-}
-
 int
 service_ping(const char *endpoint, int timeout_ms, int *store_ok)
 {
     char address[256];
-    s_connect_address(endpoint, address, sizeof address);
+    bus_connect_endpoint(endpoint, address, sizeof address);
     zsock_t *req = zsock_new(ZMQ_REQ);
     if (!req)
         return -1;

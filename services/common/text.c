@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <iconv.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,5 +172,26 @@ text_truncate(const char *s, int width, char *buf, size_t size)
         out += n, i += n, used += w;
     }
     snprintf(buf + out, size - out, "…");
+    return buf;
+}
+
+char *
+text_number(double v, char *buf, size_t size)
+{
+    if (v != 0 && fabs(v) < 0.01) {
+        snprintf(buf, size, "%.2g", v);
+        return buf;
+    }
+    snprintf(buf, size, "%.2f", v);
+    char *dot = strchr(buf, '.');
+    if (dot) {
+        char *end = buf + strlen(buf) - 1;
+        while (end > dot && *end == '0')
+            *end-- = '\0';
+        if (end == dot)
+            *end = '\0';
+    }
+    if (!strcmp(buf, "-0"))
+        snprintf(buf, size, "0");
     return buf;
 }

@@ -21,6 +21,10 @@ int text_display_width(const char *s);
 //  Returns buf.
 char *text_truncate(const char *s, int width, char *buf, size_t size);
 
+//  A number as a clerk writes it: no exponent, at most two decimals, no trailing zeros ("8.6",
+//  "14000", "-39.91"); a value below 0.01 keeps two significant digits. Returns buf.
+char *text_number(double v, char *buf, size_t size);
+
 //  Prints s left-aligned in a field of width display columns (no truncation).
 void text_print_padded(FILE *out, const char *s, int width);
 

@@ -17,6 +17,10 @@
 //  owned connection, or NULL after printing why on stderr.
 PGconn *planctl_db_connect(void);
 
+//  Writes one CSV field on stdout, quoted when needed (RFC 4180), then ',' or, for the last
+//  field of a row, '\n'.
+void planctl_csv_field(const char *s, int last);
+
 //  Directory of the plan's CSV files: PLAN_DIR, else deploy/plan.
 const char *planctl_plan_dir(void);
 

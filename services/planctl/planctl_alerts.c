@@ -110,17 +110,6 @@ s_print_alert(const Planwatch__V1__Alert *a, bool as_json)
     fflush(stdout);
 }
 
-//  "tcp://*:7704" -> "tcp://127.0.0.1:7704"
-static void
-s_connect_address(const char *endpoint, char *buf, size_t size)
-{
-    const char *star = strstr(endpoint, "://*:");
-    if (star)
-        snprintf(buf, size, "%.*s://127.0.0.1:%s", (int)(star - endpoint), endpoint, star + 5);
-    else
-        snprintf(buf, size, "%s", endpoint);
-}
-
 //  Fetches and prints every entry after *last (the newest `recent` when recent > 0).
 //  Returns the number printed, -1 when alertd did not answer.
 static int
@@ -187,8 +176,9 @@ s_tail(int argc, char **argv)
     }
     const char *pub = getenv("ALERT_PUB_ENDPOINT"), *snap = getenv("ALERT_SNAPSHOT_ENDPOINT");
     char pub_addr[256], snap_addr[256];
-    s_connect_address(pub && *pub ? pub : "tcp://127.0.0.1:7704", pub_addr, sizeof pub_addr);
-    s_connect_address(snap && *snap ? snap : "tcp://127.0.0.1:7705", snap_addr, sizeof snap_addr);
+    bus_connect_endpoint(pub && *pub ? pub : "tcp://127.0.0.1:7704", pub_addr, sizeof pub_addr);
+    bus_connect_endpoint(snap && *snap ? snap : "tcp://127.0.0.1:7705", snap_addr,
+                         sizeof snap_addr);
     zsys_init();
     zsys_set_logstream(NULL);
     zsock_t *sub = zsock_new(ZMQ_SUB), *dealer = zsock_new(ZMQ_DEALER);

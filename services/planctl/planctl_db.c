@@ -1,10 +1,12 @@
-/*  planctl_db.c - what every planctl subcommand that reads the store shares */
+/*  planctl_db.c - what planctl subcommands share: the store connection, the plan directory,
+    CSV output */
 #include "planctl.h"
 
 #include "db.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 PGconn *
 planctl_db_connect(void)
@@ -34,4 +36,20 @@ planctl_plan_dir(void)
 {
     const char *dir = getenv("PLAN_DIR");
     return dir && *dir ? dir : "deploy/plan";
+}
+
+void
+planctl_csv_field(const char *s, int last)
+{
+    if (strpbrk(s, ",\"\n\r")) {
+        putchar('"');
+        for (; *s; s++) {
+            if (*s == '"')
+                putchar('"');
+            putchar(*s);
+        }
+        putchar('"');
+    } else
+        fputs(s, stdout);
+    putchar(last ? '\n' : ',');
 }

@@ -15,11 +15,11 @@
 
 //  How far the pipeline has got, read in one snapshot.
 typedef struct {
-    long long changes;        //  highest change id committed by ingest
-    long long judged;         //  highest change id the evaluator has judged
-    char judged_as_of[16];    //  the date the evaluator last judged as of
-    long long status_changes; //  highest status change committed by the evaluator
-    long long alerted;        //  highest status change the alerter has turned into alerts
+    long long changes;         //  highest change id committed by ingest
+    long long judged;          //  highest change id the evaluator has judged
+    char judged_as_of[16];     //  the date the evaluator last judged as of
+    long long status_changes;  //  highest status change committed by the evaluator
+    long long alerted;         //  highest status change the alerter has turned into alerts
     char today[DAY_TEXT_SIZE]; //  the store's clock
 } progress_t;
 
@@ -32,18 +32,18 @@ s_read(PGconn *conn, progress_t *p)
     if (clock_today(conn, NULL, &today) != 0)
         return -1;
     day_format(today, p->today);
-    PGresult *res = db_query(
-        conn,
-        "SELECT greatest((SELECT coalesce(max(change_id), 0) FROM observation),"
-        "                (SELECT coalesce(max(change_id), 0) FROM milestone_report)),"
-        " coalesce((SELECT value FROM service_state WHERE service = 'evaluatord'"
-        "           AND name = 'change_id'), '0'),"
-        " coalesce((SELECT value FROM service_state WHERE service = 'evaluatord'"
-        "           AND name = 'as_of'), ''),"
-        " (SELECT coalesce(max(id), 0) FROM status_change),"
-        " coalesce((SELECT value FROM service_state WHERE service = 'alertd'"
-        "           AND name = 'watermark'), '0')",
-        0, NULL);
+    PGresult *res =
+        db_query(conn,
+                 "SELECT greatest((SELECT coalesce(max(change_id), 0) FROM observation),"
+                 "                (SELECT coalesce(max(change_id), 0) FROM milestone_report)),"
+                 " coalesce((SELECT value FROM service_state WHERE service = 'evaluatord'"
+                 "           AND name = 'change_id'), '0'),"
+                 " coalesce((SELECT value FROM service_state WHERE service = 'evaluatord'"
+                 "           AND name = 'as_of'), ''),"
+                 " (SELECT coalesce(max(id), 0) FROM status_change),"
+                 " coalesce((SELECT value FROM service_state WHERE service = 'alertd'"
+                 "           AND name = 'watermark'), '0')",
+                 0, NULL);
     if (!res)
         return -1;
     p->changes = atoll(PQgetvalue(res, 0, 0));
@@ -99,8 +99,7 @@ planctl_cmd_pipeline(int argc, char **argv)
     progress_t p;
     int rc = 0;
     int64_t deadline = zclock_mono() + timeout * 1000;
-    while ((rc = s_read(conn, &p)) == 0 && wait && !s_caught_up(&p) &&
-           zclock_mono() < deadline)
+    while ((rc = s_read(conn, &p)) == 0 && wait && !s_caught_up(&p) && zclock_mono() < deadline)
         zclock_sleep(50);
     if (rc != 0)
         rc = 2;

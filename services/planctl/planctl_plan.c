@@ -145,23 +145,6 @@ s_show_json(const catalog_t *cat)
     return 0;
 }
 
-//  Writes a CSV field, quoting it when needed (RFC 4180).
-static void
-s_csv_field(const char *s, int last)
-{
-    if (strpbrk(s, ",\"\n\r")) {
-        putchar('"');
-        for (; *s; s++) {
-            if (*s == '"')
-                putchar('"');
-            putchar(*s);
-        }
-        putchar('"');
-    } else
-        fputs(s, stdout);
-    putchar(last ? '\n' : ',');
-}
-
 static int
 s_show_rows(const catalog_t *cat, int csv)
 {
@@ -170,7 +153,7 @@ s_show_rows(const catalog_t *cat, int csv)
     static const int widths[] = {9, 12, 10, 22, 10, 14, 30, 0, 0};
     if (csv)
         for (int c = 0; c < 9; c++)
-            s_csv_field(header[c], c == 8);
+            planctl_csv_field(header[c], c == 8);
     else {
         for (int c = 0; c < 7; c++)
             text_print_padded(stdout, header[c], widths[c] + 1);
@@ -201,7 +184,7 @@ s_show_rows(const catalog_t *cat, int csv)
                                t->text};
         if (csv)
             for (int c = 0; c < 9; c++)
-                s_csv_field(cells[c], c == 8);
+                planctl_csv_field(cells[c], c == 8);
         else {
             for (int c = 0; c < 7; c++)
                 text_print_padded(stdout, cells[c], widths[c] + 1);

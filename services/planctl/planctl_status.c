@@ -59,22 +59,6 @@ s_look(status_t status)
     return &s_looks[STATUS_NO_DATA];
 }
 
-//  A number as a clerk writes it: no exponent, at most two decimals, no trailing zeros.
-static char *
-s_number(double v, char *buf, size_t size)
-{
-    snprintf(buf, size, "%.2f", v);
-    char *dot = strchr(buf, '.');
-    if (dot) {
-        char *end = buf + strlen(buf) - 1;
-        while (end > dot && *end == '0')
-            *end-- = '\0';
-        if (end == dot)
-            *end = '\0';
-    }
-    return buf;
-}
-
 static const char *
 s_cmp_sign(cmp_t cmp)
 {
@@ -93,12 +77,12 @@ s_goal(const target_t *t, char *buf, size_t size)
         snprintf(buf, size, "%s 全国水平", s_cmp_sign(t->cmp));
     else if (t->kind == TARGET_GROWTH)
         snprintf(buf, size, "年均增长 %s %s%%", s_cmp_sign(t->cmp),
-                 s_number(t->value, n, sizeof n));
+                 text_number(t->value, n, sizeof n));
     else if (t->kind == TARGET_QUOTA)
-        snprintf(buf, size, "每年 %s %s %s", s_cmp_sign(t->cmp), s_number(t->value, n, sizeof n),
+        snprintf(buf, size, "每年 %s %s %s", s_cmp_sign(t->cmp), text_number(t->value, n, sizeof n),
                  t->unit);
     else
-        snprintf(buf, size, "%s %s %s", s_cmp_sign(t->cmp), s_number(t->value, n, sizeof n),
+        snprintf(buf, size, "%s %s %s", s_cmp_sign(t->cmp), text_number(t->value, n, sizeof n),
                  t->unit);
 }
 
@@ -127,16 +111,16 @@ s_value(const judge_result_t *r, char *buf, size_t size)
     if (t && t->kind == TARGET_GROWTH) {
         const char *base =
             json_string_value(json_object_get(json_object_get(r->evidence, "baseline"), "period"));
-        snprintf(buf, size, "%s%% (%s-%s)", s_number(r->value, n, sizeof n), base ? base : "",
+        snprintf(buf, size, "%s%% (%s-%s)", text_number(r->value, n, sizeof n), base ? base : "",
                  r->value_period);
     } else if (t && t->kind == TARGET_RELATIVE && r->has_goal)
-        snprintf(buf, size, "%s%s / 全国 %s%s (%s)", s_number(r->value, n, sizeof n), unit,
-                 s_number(r->goal, g, sizeof g), unit, r->value_period);
+        snprintf(buf, size, "%s%s / 全国 %s%s (%s)", text_number(r->value, n, sizeof n), unit,
+                 text_number(r->goal, g, sizeof g), unit, r->value_period);
     else if (t && t->kind == TARGET_CUMULATIVE)
-        snprintf(buf, size, "累计 %s%s (至%s)", s_number(r->value, n, sizeof n), unit,
+        snprintf(buf, size, "累计 %s%s (至%s)", text_number(r->value, n, sizeof n), unit,
                  r->value_period);
     else
-        snprintf(buf, size, "%s%s (%s)", s_number(r->value, n, sizeof n), unit, r->value_period);
+        snprintf(buf, size, "%s%s (%s)", text_number(r->value, n, sizeof n), unit, r->value_period);
     if (r->incomplete && strlen(buf) + 8 < size)
         strcat(buf, " 缺市");
 }
@@ -314,22 +298,6 @@ s_table(const judge_report_t *report, const filter_t *f, const char *as_of, cons
 //  CSV and JSON
 
 static void
-s_csv_field(const char *s, bool last)
-{
-    if (strpbrk(s, ",\"\n\r")) {
-        putchar('"');
-        for (; *s; s++) {
-            if (*s == '"')
-                putchar('"');
-            putchar(*s);
-        }
-        putchar('"');
-    } else
-        fputs(s, stdout);
-    putchar(last ? '\n' : ',');
-}
-
-static void
 s_csv(const judge_report_t *report, const filter_t *f)
 {
     static const char *const header[] = {
@@ -339,7 +307,7 @@ s_csv(const judge_report_t *report, const filter_t *f)
         "incomplete", "lead_units", "text"};
     size_t columns = sizeof header / sizeof header[0];
     for (size_t c = 0; c < columns; c++)
-        s_csv_field(header[c], c + 1 == columns);
+        planctl_csv_field(header[c], c + 1 == columns);
     for (size_t i = 0; i < judge_report_count(report); i++) {
         const judge_result_t *r = judge_report_at(report, i);
         if (!s_wanted(f, r))
@@ -385,7 +353,7 @@ s_csv(const judge_report_t *report, const filter_t *f)
                                lead,
                                t ? t->text : ""};
         for (size_t c = 0; c < columns; c++)
-            s_csv_field(cells[c], c + 1 == columns);
+            planctl_csv_field(cells[c], c + 1 == columns);
     }
 }
 
