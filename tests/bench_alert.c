@@ -234,8 +234,16 @@ s_backend_ticks(PGconn *conn)
                              0, NULL);
     long long ticks = 0;
     for (int i = 0; res && i < PQntuples(res); i++) {
-        long long t = s_cpu_ticks((pid_t)atoi(PQgetvalue(res, i, 0)));
-        ticks += t > 0 ? t : 0;
+        //  only when the server runs on this machine: the pid is then a postgres process here
+        char path[64], comm[32] = "";
+        snprintf(path, sizeof path, "/proc/%s/comm", PQgetvalue(res, i, 0));
+        FILE *f = fopen(path, "r");
+        if (f && fgets(comm, sizeof comm, f) && !strncmp(comm, "postgres", 8)) {
+            long long t = s_cpu_ticks((pid_t)atoi(PQgetvalue(res, i, 0)));
+            ticks += t > 0 ? t : 0;
+        }
+        if (f)
+            fclose(f);
     }
     PQclear(res);
     return ticks;
@@ -323,6 +331,26 @@ typedef struct {
     pid_t pid;          //  running process, 0 when none
 } service_t;
 
+//  A free loopback port not handed out before by this function: testutil_free_port closes its
+//  probe, so two calls before anything binds may return the same port.
+static int
+s_free_port(void)
+{
+    static int given[16];
+    static size_t count;
+    for (;;) {
+        int port = testutil_free_port();
+        size_t i = 0;
+        while (i < count && given[i] != port)
+            i++;
+        if (i < count)
+            continue;
+        if (count < sizeof given / sizeof *given)
+            given[count++] = port;
+        return port;
+    }
+}
+
 //  Starts bin/name with env ("NAME=value", NULL-terminated) and waits until it answers Ping.
 static void
 s_service_start(service_t *s, const char *dir, char *const *env)
@@ -405,8 +433,8 @@ START_TEST(bench_alert_run)
 
     service_t eval = {.name = "evaluatord"}, alert = {.name = "alertd"};
     char eval_pub[64], alert_pub[64];
-    snprintf(eval_pub, sizeof eval_pub, "tcp://127.0.0.1:%d", testutil_free_port());
-    snprintf(eval.control, sizeof eval.control, "tcp://127.0.0.1:%d", testutil_free_port());
+    snprintf(eval_pub, sizeof eval_pub, "tcp://127.0.0.1:%d", s_free_port());
+    snprintf(eval.control, sizeof eval.control, "tcp://127.0.0.1:%d", s_free_port());
     snprintf(eval_env[0], sizeof eval_env[0], "%s", h->db_env);
     snprintf(eval_env[1], sizeof eval_env[1], "EVAL_INGEST_ENDPOINT=%s", h->changes);
     snprintf(eval_env[2], sizeof eval_env[2], "EVAL_PUB_ENDPOINT=%s", eval_pub);
@@ -415,13 +443,13 @@ START_TEST(bench_alert_run)
     char *eval_envp[] = {eval_env[0], eval_env[1], eval_env[2], eval_env[3], eval_env[4], NULL};
     s_service_start(&eval, h->dir, eval_envp);
 
-    snprintf(alert_pub, sizeof alert_pub, "tcp://127.0.0.1:%d", testutil_free_port());
-    snprintf(alert.control, sizeof alert.control, "tcp://127.0.0.1:%d", testutil_free_port());
+    snprintf(alert_pub, sizeof alert_pub, "tcp://127.0.0.1:%d", s_free_port());
+    snprintf(alert.control, sizeof alert.control, "tcp://127.0.0.1:%d", s_free_port());
     snprintf(alert_env[0], sizeof alert_env[0], "%s", h->db_env);
     snprintf(alert_env[1], sizeof alert_env[1], "ALERT_EVAL_ENDPOINT=%s", eval_pub);
     snprintf(alert_env[2], sizeof alert_env[2], "ALERT_PUB_ENDPOINT=%s", alert_pub);
     snprintf(alert_env[3], sizeof alert_env[3], "ALERT_SNAPSHOT_ENDPOINT=tcp://127.0.0.1:%d",
-             testutil_free_port());
+             s_free_port());
     snprintf(alert_env[4], sizeof alert_env[4], "ALERT_CONTROL_ENDPOINT=%s", alert.control);
     snprintf(alert_env[5], sizeof alert_env[5], "ALERT_RECEIVERS=%s",
              testutil_repo_path("deploy/alerting/receivers.csv"));
