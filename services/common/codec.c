@@ -13,7 +13,7 @@ static const ProtobufCMessageDescriptor *s_known[] = {
     &planwatch__v1__status_change__descriptor,  &planwatch__v1__heartbeat__descriptor,
     &planwatch__v1__unit_ref__descriptor,       &planwatch__v1__alert__descriptor,
     &planwatch__v1__alert_group__descriptor,    &planwatch__v1__snapshot_request__descriptor,
-    &planwatch__v1__snapshot_reply__descriptor,   &planwatch__v1__stream_heartbeat__descriptor,
+    &planwatch__v1__snapshot_reply__descriptor, &planwatch__v1__stream_heartbeat__descriptor,
 };
 
 const ProtobufCMessageDescriptor *

@@ -47,31 +47,31 @@ typedef struct {
 
 //  The verdict on one subject. Everything is owned by the report.
 typedef struct {
-    judge_subject_t subject;       //  target or reporting duty
-    const char *key;               //  subject key (see above)
-    const target_t *target;        //  the target (NULL for duties), borrowed from the catalog
-    const indicator_t *indicator;  //  its indicator (NULL for milestones), borrowed
-    const char *unit;              //  duties: the unit expected to report, else ""
-    const char *org;               //  org unit judged: the target's scope, the duty's org
-    char period[PERIOD_TEXT_SIZE]; //  quota year, duty period, "" for a whole-horizon target
-    status_t status;               //  the verdict
-    rules_reason_t reason;         //  why, when not judged normally
-    bool has_value;                //  value is set
-    double value;                  //  the figure judged (level, growth %, sum, province value)
-    char value_period[DAY_TEXT_SIZE];    //  the period of value, a milestone's done date; "" if none
-    bool has_goal;                       //  goal is set
-    double goal;                         //  compared with: target value, rate, national value
-    bool has_projection;                 //  projection is set
-    double projection;                   //  projected figure at the deadline's period
-    bool has_progress;                   //  progress is set
-    double progress;                     //  P
-    int due_soon_days;                   //  due-soon lead time the deadline is within, 0 if none
-    bool awaiting;         //  deadline passed, the deadline period's figure not yet due
-    day_t deadline;        //  target (quota: the year's) deadline; duty: due date
-    bool incomplete;       //  a figure used was aggregated from an incomplete set
-    judge_point_t *series; //  the judged series up to the deadline's period
-    size_t series_count;   //  entries in series
-    json_t *evidence;      //  values, rule, thresholds, comparison (a JSON object)
+    judge_subject_t subject;          //  target or reporting duty
+    const char *key;                  //  subject key (see above)
+    const target_t *target;           //  the target (NULL for duties), borrowed from the catalog
+    const indicator_t *indicator;     //  its indicator (NULL for milestones), borrowed
+    const char *unit;                 //  duties: the unit expected to report, else ""
+    const char *org;                  //  org unit judged: the target's scope, the duty's org
+    char period[PERIOD_TEXT_SIZE];    //  quota year, duty period, "" for a whole-horizon target
+    status_t status;                  //  the verdict
+    rules_reason_t reason;            //  why, when not judged normally
+    bool has_value;                   //  value is set
+    double value;                     //  the figure judged (level, growth %, sum, province value)
+    char value_period[DAY_TEXT_SIZE]; //  the period of value, a milestone's done date; "" if none
+    bool has_goal;                    //  goal is set
+    double goal;                      //  compared with: target value, rate, national value
+    bool has_projection;              //  projection is set
+    double projection;                //  projected figure at the deadline's period
+    bool has_progress;                //  progress is set
+    double progress;                  //  P
+    int due_soon_days;                //  due-soon lead time the deadline is within, 0 if none
+    bool awaiting;                    //  deadline passed, the deadline period's figure not yet due
+    day_t deadline;                   //  target (quota: the year's) deadline; duty: due date
+    bool incomplete;                  //  a figure used was aggregated from an incomplete set
+    judge_point_t *series;            //  the judged series up to the deadline's period
+    size_t series_count;              //  entries in series
+    json_t *evidence;                 //  values, rule, thresholds, comparison (a JSON object)
 } judge_result_t;
 
 typedef struct {

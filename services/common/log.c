@@ -38,9 +38,8 @@ log_enabled(log_level_t level)
 }
 
 //  Formats and writes one line; a single fputs keeps concurrent writers from interleaving.
-static void
-s_vwrite(log_level_t level, const char *event, const char *suffix, const char *fmt, va_list ap)
-    __attribute__((format(printf, 4, 0)));
+static void s_vwrite(log_level_t level, const char *event, const char *suffix, const char *fmt,
+                     va_list ap) __attribute__((format(printf, 4, 0)));
 
 static void
 s_vwrite(log_level_t level, const char *event, const char *suffix, const char *fmt, va_list ap)

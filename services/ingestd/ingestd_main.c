@@ -35,8 +35,7 @@ main(int argc, char **argv)
          "TEST ONLY: crash_after_commit kills ingestd after a commit, before the reply", &c.fault},
     };
     const size_t count = sizeof table / sizeof table[0];
-    int rc = service_start("ingestd", argc, argv, table, count,
-                           "ingestd [--help|--version|--ping]",
+    int rc = service_start("ingestd", argc, argv, table, count, "ingestd [--help|--version|--ping]",
                            "The one door for figures: authenticated feeds, validated, committed, "
                            "acknowledged.",
                            &c.control_endpoint);
