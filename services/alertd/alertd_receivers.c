@@ -357,8 +357,10 @@ s_in_list(const char *list, const char *item)
     if (!strcmp(list, "*"))
         return true;
     size_t n = strlen(item);
+    if (n == 0)
+        return false;
     for (const char *p = strstr(list, item); p; p = strstr(p + 1, item))
-        if (p[-1] == ';' && p[n] == ';')
+        if (p > list && p[-1] == ';' && p[n] == ';')
             return true;
     return false;
 }

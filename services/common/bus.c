@@ -36,8 +36,10 @@ bus_recv(zsock_t *sock, int routed, size_t max_size)
         self->user_id = s_meta(meta_frame, "User-Id");
         self->unit = s_meta(meta_frame, "unit");
     }
+    //  The type frame is exactly the type name: no NUL inside ("planwatch.v1.Feed\0junk" is not
+    //  a Feed, whatever a C string of it would say).
     if (type && payload && zmsg_size(msg) == 0 && zframe_size(type) > 0 &&
-        zframe_size(type) < 128) {
+        zframe_size(type) < 128 && !memchr(zframe_data(type), '\0', zframe_size(type))) {
         self->type = zframe_strdup(type);
         self->size = zframe_size(payload);
         const ProtobufCMessageDescriptor *descriptor = codec_lookup(self->type);
