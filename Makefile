@@ -27,6 +27,7 @@ DEB_PKGS := gcc make pkg-config libczmq-dev libzmq3-dev libprotobuf-c-dev protob
             libpq-dev check libsubunit-dev libcurl4-openssl-dev libjansson-dev postgresql-15 postgresql-client-15 \
             chromium libxml2-utils fonts-wqy-microhei \
             clang libclang-rt-14-dev valgrind \
+            cppcheck clang-format docker-compose \
             $(EXTRA_DEB_PKGS)
 
 SANITIZE ?=
@@ -174,11 +175,14 @@ down:
 	deploy/up.sh down
 
 compose-check:
-	PLANWATCH_DB_PASSWORD=compose-check docker-compose config -q
+	@PLANWATCH_DB_PASSWORD=compose-check docker-compose config -q && \
+	    echo "compose-check: docker-compose.yml is valid (docker-compose config)"
 
 # --- tests -------------------------------------------------------------------------------------
-# The README's test command. Every suite runs twice: plain, then with ASan + UBSan.
+# The README's test command: the code is clang-formatted and cppcheck-clean, the compose file
+# valid; then every suite runs twice: plain, then with ASan + UBSan.
 test: deps
+	$(MAKE) --no-print-directory fmt-check lint compose-check
 	$(MAKE) --no-print-directory all
 	$(MAKE) --no-print-directory migrate
 	$(MAKE) --no-print-directory test-run
@@ -298,7 +302,7 @@ fmt:
 	clang-format -i $(C_FILES)
 
 fmt-check:
-	clang-format --dry-run -Werror $(C_FILES)
+	@clang-format --dry-run -Werror $(C_FILES) && echo "fmt-check: every C file is clang-formatted"
 
 clean:
 	rm -rf build bin
