@@ -112,15 +112,31 @@ testutil_bin(const char *name)
 int
 testutil_free_port(void)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    ck_assert_int_ge(fd, 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&addr, sizeof addr), 0);
-    socklen_t len = sizeof addr;
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&addr, &len), 0);
-    close(fd);
-    return ntohs(addr.sin_port);
+    //  The kernel may hand the same free port to two binds in a row once each socket is closed:
+    //  a test that asks for three ports before anything listens would then give two services
+    //  one port (seen: ingestd exited at start). Never return a port twice in one process.
+    static int given[256];
+    static size_t count;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        ck_assert_int_ge(fd, 0);
+        struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ck_assert_int_eq(bind(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+        socklen_t len = sizeof addr;
+        ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&addr, &len), 0);
+        close(fd);
+        int port = ntohs(addr.sin_port);
+        int seen = 0;
+        for (size_t i = 0; i < count && i < 256; i++)
+            seen |= given[i] == port;
+        if (!seen) {
+            given[count++ % 256] = port;
+            return port;
+        }
+    }
+    ck_abort_msg("no fresh free port after 100 attempts");
+    return 0;
 }
 
 pid_t

@@ -31,7 +31,7 @@ const char *testutil_repo_path(const char *relative);
 //  Absolute path of a built binary ("ingestd"): PLANWATCH_BIN, else bin/.
 const char *testutil_bin(const char *name);
 
-//  A TCP port on 127.0.0.1 that was free a moment ago.
+//  A TCP port on 127.0.0.1 that was free a moment ago, never one this process was given before.
 int testutil_free_port(void);
 
 //  Starts a program with extra environment entries ("NAME=value", NULL-terminated) added to
