@@ -64,8 +64,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int delimiter = routed && zframe_size(first) == 0;
     zframe_t *type = delimiter ? zmsg_next(msg) : first; //  NULL for a lone delimiter
     size_t body_frames = frames - (size_t)delimiter;
-    int shape_ok = body_frames == 2 && zframe_size(type) > 0 && zframe_size(type) < 128;
-    //  As bus_recv reads it: up to a NUL byte.
+    //  The type frame is exactly a type name: a NUL inside it makes it none.
+    int shape_ok = body_frames == 2 && zframe_size(type) > 0 && zframe_size(type) < 128 &&
+                   !memchr(zframe_data(type), '\0', zframe_size(type));
     char *type_name = type ? zframe_strdup(type) : strdup("");
     const ProtobufCMessageDescriptor *known = shape_ok ? codec_lookup(type_name) : NULL;
     size_t payload_size = zframe_size(zmsg_last(msg));
