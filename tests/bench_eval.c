@@ -1,5 +1,5 @@
 /*  bench_eval.c - `make bench-eval`: the evaluator on 15 units x 150 indicators x 10 years of
-    monthly figures (~270k observations, a synthetic catalog of its own).
+    monthly figures (~270k observations, the synthetic plan of tests/testutil_bench.h).
 
     Prints, from one run on one store:
       - one SQL aggregate scan over every observation (the floor of any full judgement),
@@ -22,6 +22,7 @@
 #include "db.h"
 #include "judge.h"
 #include "log.h"
+#include "testutil_bench.h"
 #include "service.h"
 
 #include <fcntl.h>
@@ -31,11 +32,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#define CITIES     15
-#define INDICATORS 150
-#define MONTHS     120 //  2016-01 .. 2025-12
-#define AS_OF      "2026-01-15"
 
 static const int s_leads[] = {90, 30, 7};
 
@@ -70,105 +66,8 @@ s_url_with_schema(const char *schema)
     return zsys_sprintf("%s options='-csearch_path=%s'", url, schema);
 }
 
-static void
-s_must(int rc, const char *what)
-{
-    if (rc != 0) {
-        fprintf(stderr, "bench_eval: %s failed\n", what);
-        exit(1);
-    }
-}
-
 //  The synthetic plan: 15 cities under the province, 150 monthly indicators the cities report
 //  and the province sums, one target per indicator on the province (level, cumulative,
-//  growth, yearly quota) and ten milestones.
-static void
-s_catalog(PGconn *conn)
-{
-    catalog_t *cat = catalog_new();
-    catalog_add_org(cat, "100000", "全国", ORG_NATION, "");
-    catalog_add_org(cat, "430000", "湖南省", ORG_PROVINCE, "100000");
-    for (int c = 0; c < CITIES; c++) {
-        char code[16], unit[32], name[32];
-        snprintf(code, sizeof code, "4301%02d", c);
-        snprintf(unit, sizeof unit, "GOV_%s", code);
-        snprintf(name, sizeof name, "测试市%02d", c);
-        catalog_add_org(cat, code, name, ORG_CITY, "430000");
-        catalog_add_unit(cat, unit, name, UNIT_GOV, code);
-    }
-    catalog_add_unit(cat, "P_BENCH", "省测试厅", UNIT_DEPT, "430000");
-    task_t *task = catalog_add_task(cat, "B1", "", TASK_GROUP, "二（一）", "基准测试");
-    catalog_add_task_unit(cat, task, "P_BENCH", ROLE_LEAD, false);
-    for (int i = 0; i < INDICATORS; i++) {
-        char code[16], name[32];
-        snprintf(code, sizeof code, "B%03d", i);
-        snprintf(name, sizeof name, "测试指标%03d", i);
-        indicator_t x = {.code = code,
-                         .name = name,
-                         .unit = "个",
-                         .period = PERIOD_MONTH,
-                         .agg = AGG_SUM,
-                         .numerator = "",
-                         .denominator = "",
-                         .scale = 1,
-                         .nonneg = true,
-                         .due_months = 1,
-                         .by_cities = true};
-        period_parse("2016-01", PERIOD_MONTH, &x.first_period);
-        catalog_add_indicator(cat, &x);
-        //  province monthly value ~ (10 + i) x 16 x 1.004^m; deadline month m = 131
-        double monthly = (10 + i) * 16.0 * 1.694;
-        static const double factors[] = {0.95, 1.05, 1.2, 1.5};
-        target_t t = {.task = "B1",
-                      .indicator = code,
-                      .cmp = CMP_GE,
-                      .has_value = true,
-                      .unit = "个",
-                      .scope = "430000",
-                      .text = "基准测试目标"};
-        char tcode[16];
-        snprintf(tcode, sizeof tcode, "B1-%03d", i);
-        t.code = tcode;
-        day_parse("2026-12-31", &t.deadline);
-        if (i < 60) {
-            t.kind = TARGET_LEVEL;
-            t.value = monthly * factors[i % 4];
-        } else if (i < 100) {
-            t.kind = TARGET_CUMULATIVE;
-            t.start_year = 2016;
-            t.value = monthly * 0.8 * 132 * factors[i % 4];
-        } else if (i < 130) {
-            t.kind = TARGET_GROWTH;
-            t.base_year = 2016;
-            t.value = 4.0 + (i % 4);
-        } else {
-            t.kind = TARGET_QUOTA;
-            t.start_year = 2016;
-            t.value = monthly * 0.8 * 12 * factors[i % 4];
-        }
-        catalog_add_target(cat, &t);
-    }
-    for (int k = 0; k < 10; k++) {
-        char tcode[16];
-        snprintf(tcode, sizeof tcode, "B1-M%d", k);
-        target_t t = {.code = tcode,
-                      .task = "B1",
-                      .indicator = "",
-                      .kind = TARGET_MILESTONE,
-                      .cmp = CMP_GE,
-                      .unit = "",
-                      .scope = "430000",
-                      .text = "基准测试里程碑"};
-        day_parse(k < 5 ? "2025-06-30" : "2026-06-30", &t.deadline);
-        catalog_add_target(cat, &t);
-    }
-    zlist_t *errors = zlist_new();
-    zlist_autofree(errors);
-    s_must(catalog_store(conn, cat, errors), "catalog_store");
-    zlist_destroy(&errors);
-    catalog_destroy(&cat);
-}
-
 static long
 s_count(PGconn *conn)
 {
@@ -189,8 +88,8 @@ s_ms(int64_t usecs)
 static void
 s_load_figures(PGconn *conn)
 {
-    s_must(db_run_script(conn,
-                         "BEGIN;"
+    bench_must(db_run_script(
+                   conn, "BEGIN;"
                          " SELECT pg_advisory_xact_lock(4300002);"
                          " INSERT INTO feed (unit, feed_id, accepted, rejected, receipt)"
                          "  SELECT u.code, 'bench-' || m, 0, 0, '\\x'::bytea"
@@ -206,9 +105,9 @@ s_load_figures(PGconn *conn)
                          "  WHERE u.kind = 'gov' AND (u.ord * 7 + i.ord * 13 + m * 3) % 200 <> 0"
                          "  ORDER BY m, u.code, i.code;"
                          " COMMIT;"),
-           "loading the figures");
+               "bench_eval", "loading the figures");
     //  As autovacuum would soon: hint bits and statistics, the same for every reader after.
-    s_must(db_run_script(conn, "VACUUM ANALYZE observation"), "vacuum");
+    bench_must(db_run_script(conn, "VACUUM ANALYZE observation"), "bench_eval", "vacuum");
 }
 
 //  Every figure stored again in nine more versions (later change ids, slightly different
@@ -220,19 +119,21 @@ s_grow_history(PGconn *conn)
     for (int v = 1; v <= 9; v++) {
         char version[16];
         snprintf(version, sizeof version, "%d", v);
-        s_must(db_begin(conn), "begin");
-        s_must(db_exec(conn, "SELECT pg_advisory_xact_lock(4300002)", 0, NULL), "lock");
-        s_must(db_exec(conn,
-                       "INSERT INTO observation (change_id, org, indicator, period, value, unit,"
-                       " feed_id) SELECT nextval('change_id_seq'), org, indicator, period,"
-                       " value * (1 + 0.0001 * $2::int), unit, feed_id FROM observation"
-                       " WHERE change_id <= $1::bigint ORDER BY change_id",
-                       2, DB_PARAMS(max, version)),
-               "growing the history");
-        s_must(db_commit(conn), "commit");
+        bench_must(db_begin(conn), "bench_eval", "begin");
+        bench_must(db_exec(conn, "SELECT pg_advisory_xact_lock(4300002)", 0, NULL), "bench_eval",
+                   "lock");
+        bench_must(
+            db_exec(conn,
+                    "INSERT INTO observation (change_id, org, indicator, period, value, unit,"
+                    " feed_id) SELECT nextval('change_id_seq'), org, indicator, period,"
+                    " value * (1 + 0.0001 * $2::int), unit, feed_id FROM observation"
+                    " WHERE change_id <= $1::bigint ORDER BY change_id",
+                    2, DB_PARAMS(max, version)),
+            "bench_eval", "growing the history");
+        bench_must(db_commit(conn), "bench_eval", "commit");
     }
     free(max);
-    s_must(db_run_script(conn, "VACUUM ANALYZE observation"), "vacuum");
+    bench_must(db_run_script(conn, "VACUUM ANALYZE observation"), "bench_eval", "vacuum");
 }
 
 //  One SQL aggregate scan over every observation. Returns microseconds.
@@ -273,29 +174,31 @@ s_feed_round(PGconn *conn, judge_data_t *data, const judge_options_t *opts, int 
              evaluatord_stats_t *last)
 {
     char unit[32], org[16], feed[64], ind0[8], nth[16];
-    int city = (k * 7) % CITIES;
+    int city = (k * 7) % BENCH_CITIES;
     snprintf(org, sizeof org, "4301%02d", city);
     snprintf(unit, sizeof unit, "GOV_%s", org);
     snprintf(feed, sizeof feed, "bench-incr-%d", k);
-    snprintf(ind0, sizeof ind0, "%d", (k * 10) % INDICATORS);
+    snprintf(ind0, sizeof ind0, "%d", (k * 10) % BENCH_INDICATORS);
     snprintf(nth, sizeof nth, "%d", k);
-    s_must(db_begin(conn), "begin");
-    s_must(db_exec(conn, "SELECT pg_advisory_xact_lock(4300002)", 0, NULL), "lock");
-    s_must(db_exec(conn,
-                   "INSERT INTO feed (unit, feed_id, accepted, rejected, receipt)"
-                   " VALUES ($1, $2, 10, 0, '\\x'::bytea)",
-                   2, DB_PARAMS(unit, feed)),
-           "feed");
-    s_must(db_exec(conn,
-                   "INSERT INTO observation (change_id, org, indicator, period, value, unit,"
-                   " feed_id) SELECT nextval('change_id_seq'), $1, code, '2025-12',"
-                   " (10 + ord) * 1.6 * (1 + 0.001 * $4::int), $2, $3 FROM indicator"
-                   " WHERE ord >= $5::int ORDER BY ord LIMIT 10",
-                   5, DB_PARAMS(org, unit, feed, nth, ind0)),
-           "rows");
-    s_must(db_commit(conn), "commit");
+    bench_must(db_begin(conn), "bench_eval", "begin");
+    bench_must(db_exec(conn, "SELECT pg_advisory_xact_lock(4300002)", 0, NULL), "bench_eval",
+               "lock");
+    bench_must(db_exec(conn,
+                       "INSERT INTO feed (unit, feed_id, accepted, rejected, receipt)"
+                       " VALUES ($1, $2, 10, 0, '\\x'::bytea)",
+                       2, DB_PARAMS(unit, feed)),
+               "bench_eval", "feed");
+    bench_must(db_exec(conn,
+                       "INSERT INTO observation (change_id, org, indicator, period, value, unit,"
+                       " feed_id) SELECT nextval('change_id_seq'), $1, code, '2025-12',"
+                       " (10 + ord) * 1.6 * (1 + 0.001 * $4::int), $2, $3 FROM indicator"
+                       " WHERE ord >= $5::int ORDER BY ord LIMIT 10",
+                       5, DB_PARAMS(org, unit, feed, nth, ind0)),
+               "bench_eval", "rows");
+    bench_must(db_commit(conn), "bench_eval", "commit");
     zlist_t *changes = zlist_new();
-    s_must(evaluatord_round_changes(conn, data, opts, changes, last), "incremental round");
+    bench_must(evaluatord_round_changes(conn, data, opts, changes, last), "bench_eval",
+               "incremental round");
     s_drop_changes(changes);
     zlist_destroy(&changes);
     return last->elapsed_us;
@@ -331,7 +234,7 @@ s_evaluatord_rss(PGconn *conn, const char *schema)
         setenv("EVAL_INGEST_ENDPOINT", ingest, 1);
         setenv("EVAL_PUB_ENDPOINT", pub, 1);
         setenv("EVAL_CONTROL_ENDPOINT", control, 1);
-        setenv("EVAL_AS_OF", AS_OF, 1);
+        setenv("EVAL_AS_OF", BENCH_AS_OF, 1);
         if (schema)
             setenv("DATABASE_URL", s_url_with_schema(schema), 1);
         setenv("LOG_LEVEL", "warn", 1);
@@ -409,11 +312,12 @@ s_store_setup(store_t *st, const char *schema)
     char *wipe = zsys_sprintf("SET client_min_messages = warning; DROP SCHEMA IF EXISTS %s"
                               " CASCADE; CREATE SCHEMA %s",
                               schema ? schema : "public", schema ? schema : "public");
-    s_must(db_run_script(st->conn, wipe), "wiping the test store");
+    bench_must(db_run_script(st->conn, wipe), "bench_eval", "wiping the test store");
     zstr_free(&wipe);
-    s_must(db_migrate(st->conn, migrations && *migrations ? migrations : "deploy/migrations") < 0,
-           "migrations");
-    s_catalog(st->conn);
+    bench_must(db_migrate(st->conn, migrations && *migrations ? migrations : "deploy/migrations") <
+                   0,
+               "bench_eval", "migrations");
+    bench_catalog(st->conn, 1, "基准测试目标");
     s_load_figures(st->conn);
     st->rows = s_count(st->conn);
     st->cat = catalog_read(st->conn);
@@ -434,7 +338,8 @@ static void
 s_full(store_t *st, const judge_options_t *opts, evaluatord_stats_t *out, const char *what)
 {
     zlist_t *changes = zlist_new();
-    s_must(evaluatord_round_full(st->conn, st->helpers, 1, st->data, opts, changes, out), what);
+    bench_must(evaluatord_round_full(st->conn, st->helpers, 1, st->data, opts, changes, out),
+               "bench_eval", what);
     s_drop_changes(changes);
     zlist_destroy(&changes);
 }
@@ -446,7 +351,7 @@ main(void)
     const char *repeat_text = getenv("BENCH_EVAL_REPEAT");
     int repeat = repeat_text && atoi(repeat_text) > 0 ? atoi(repeat_text) : 60;
     judge_options_t opts = {0, s_leads, 3};
-    day_parse(AS_OF, &opts.as_of);
+    day_parse(BENCH_AS_OF, &opts.as_of);
     evaluatord_stats_t st;
 
     //  The 1x store (schema bench_eval_1x) and the one that will hold 10x (public).
@@ -454,7 +359,7 @@ main(void)
     int64_t start = zclock_usecs();
     s_store_setup(&one, "bench_eval_1x");
     printf("bench_eval: %d units x %d indicators x %d months: %ld observations loaded in %.1f s\n",
-           CITIES, INDICATORS, MONTHS, one.rows, (zclock_usecs() - start) / 1e6);
+           BENCH_CITIES, BENCH_INDICATORS, BENCH_MONTHS, one.rows, (zclock_usecs() - start) / 1e6);
 
     //  First judgement: every status written once.
     s_full(&one, &opts, &st, "first full round");

@@ -1,6 +1,5 @@
 /*  bench_report.c - `make bench-report`: the bulletin over 15 units x 150 indicators x 10 years
-    of monthly figures (~270k observations, a synthetic catalog of its own; the generator
-    follows tests/bench_eval.c's).
+    of monthly figures (~270k observations, the synthetic plan of tests/testutil_bench.h).
 
     Prints, from one run on one store:
       - the judgement alone (judge_run: every figure read, every target and duty judged), the
@@ -20,6 +19,7 @@
 #include "db.h"
 #include "judge.h"
 #include "log.h"
+#include "testutil_bench.h"
 
 #include <czmq.h>
 #include <stdio.h>
@@ -29,160 +29,52 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define CITIES     15
-#define INDICATORS 150
-#define GROUPS     5
-#define AS_OF      "2026-01-15"
+#define GROUPS 5 //  task groups of the synthetic plan
 
 static const int s_leads[] = {90, 30, 7};
 
-static void
-s_must(int rc, const char *what)
-{
-    if (rc != 0) {
-        fprintf(stderr, "bench_report: %s failed\n", what);
-        exit(1);
-    }
-}
-
 //  The synthetic plan: 15 cities under the province, 150 monthly indicators the cities report
 //  and the province sums, one target per indicator on the province (level, cumulative, growth,
-//  yearly quota) in five task groups, and ten milestones, five of them overdue.
-static void
-s_catalog(PGconn *conn)
-{
-    catalog_t *cat = catalog_new();
-    catalog_add_org(cat, "100000", "全国", ORG_NATION, "");
-    catalog_add_org(cat, "430000", "湖南省", ORG_PROVINCE, "100000");
-    for (int c = 0; c < CITIES; c++) {
-        char code[16], unit[32], name[32];
-        snprintf(code, sizeof code, "4301%02d", c);
-        snprintf(unit, sizeof unit, "GOV_%s", code);
-        snprintf(name, sizeof name, "测试市%02d", c);
-        catalog_add_org(cat, code, name, ORG_CITY, "430000");
-        catalog_add_unit(cat, unit, name, UNIT_GOV, code);
-    }
-    catalog_add_unit(cat, "P_BENCH", "省测试厅", UNIT_DEPT, "430000");
-    catalog_add_unit(cat, "P_HELP", "省协作厅", UNIT_DEPT, "430000");
-    for (int g = 0; g < GROUPS; g++) {
-        char code[8], number[32], title[32];
-        snprintf(code, sizeof code, "B%d", g + 1);
-        snprintf(number, sizeof number, "二（%d）", g + 1);
-        snprintf(title, sizeof title, "基准测试任务组%d", g + 1);
-        task_t *task = catalog_add_task(cat, code, "", TASK_GROUP, number, title);
-        //  Every other group names no lead: its units share it.
-        catalog_add_task_unit(cat, task, "P_BENCH", g % 2 ? ROLE_CO : ROLE_LEAD, false);
-        catalog_add_task_unit(cat, task, "P_HELP", ROLE_CO, false);
-    }
-    for (int i = 0; i < INDICATORS; i++) {
-        char code[16], name[32], tcode[16], task[8];
-        snprintf(code, sizeof code, "B%03d", i);
-        snprintf(name, sizeof name, "测试指标%03d", i);
-        indicator_t x = {.code = code,
-                         .name = name,
-                         .unit = "个",
-                         .period = PERIOD_MONTH,
-                         .agg = AGG_SUM,
-                         .numerator = "",
-                         .denominator = "",
-                         .scale = 1,
-                         .nonneg = true,
-                         .due_months = 1,
-                         .by_cities = true};
-        period_parse("2016-01", PERIOD_MONTH, &x.first_period);
-        catalog_add_indicator(cat, &x);
-        double monthly = (10 + i) * 16.0 * 1.694;
-        static const double factors[] = {0.95, 1.05, 1.2, 1.5};
-        snprintf(tcode, sizeof tcode, "B-%03d", i);
-        snprintf(task, sizeof task, "B%d", i % GROUPS + 1);
-        target_t t = {.code = tcode,
-                      .task = task,
-                      .indicator = code,
-                      .cmp = CMP_GE,
-                      .has_value = true,
-                      .unit = "个",
-                      .scope = "430000",
-                      .text = "基准测试目标：到2026年达到 <规模> & “质量”"};
-        day_parse("2026-12-31", &t.deadline);
-        if (i < 60) {
-            t.kind = TARGET_LEVEL;
-            t.value = monthly * factors[i % 4];
-        } else if (i < 100) {
-            t.kind = TARGET_CUMULATIVE;
-            t.start_year = 2016;
-            t.value = monthly * 0.8 * 132 * factors[i % 4];
-        } else if (i < 130) {
-            t.kind = TARGET_GROWTH;
-            t.base_year = 2016;
-            t.value = 4.0 + (i % 4);
-        } else {
-            t.kind = TARGET_QUOTA;
-            t.start_year = 2016;
-            t.value = monthly * 0.8 * 12 * factors[i % 4];
-        }
-        catalog_add_target(cat, &t);
-    }
-    for (int k = 0; k < 10; k++) {
-        char tcode[16], task[8];
-        snprintf(tcode, sizeof tcode, "B-M%d", k);
-        snprintf(task, sizeof task, "B%d", k % GROUPS + 1);
-        target_t t = {.code = tcode,
-                      .task = task,
-                      .indicator = "",
-                      .kind = TARGET_MILESTONE,
-                      .cmp = CMP_GE,
-                      .unit = "",
-                      .scope = "430000",
-                      .text = "基准测试里程碑"};
-        day_parse(k < 5 ? "2025-06-30" : "2026-06-30", &t.deadline);
-        catalog_add_target(cat, &t);
-    }
-    zlist_t *errors = zlist_new();
-    zlist_autofree(errors);
-    s_must(catalog_store(conn, cat, errors), "catalog_store");
-    zlist_destroy(&errors);
-    catalog_destroy(&cat);
-}
-
 //  The figures, as the 15 city governments would send them month by month (one feed per city
 //  and month), received ten days into the next month; one in 50 a month later (late), one in
 //  200 never. Alerts on the overdue milestones, half of them acknowledged.
 static void
 s_load(PGconn *conn)
 {
-    s_must(db_run_script(
-               conn,
-               "BEGIN;"
-               " SELECT pg_advisory_xact_lock(4300002);"
-               " INSERT INTO feed (unit, feed_id, accepted, rejected, receipt, received_at)"
-               "  SELECT u.code, 'bench-' || m, 0, 0, '\\x'::bytea,"
-               "   (date '2016-02-10' + make_interval(months => m))::timestamp"
-               "   AT TIME ZONE 'Asia/Shanghai'"
-               "  FROM resp_unit u, generate_series(0, 119) m WHERE u.kind = 'gov';"
-               " INSERT INTO observation (change_id, org, indicator, period, value, note, unit,"
-               "  feed_id, received_at)"
-               "  SELECT nextval('change_id_seq'), u.org, i.code,"
-               "   to_char(date '2016-01-01' + make_interval(months => m), 'YYYY-MM'),"
-               "   round(((10 + i.ord) * (1 + 0.01 * u.ord) * power(1.004, m))::numeric, 3),"
-               "   CASE WHEN m % 24 = 0 THEN '示例 <数据> & 说明' ELSE '' END, u.code,"
-               "   'bench-' || m,"
-               "   (date '2016-02-10' + make_interval(months => m + CASE WHEN"
-               "    (u.ord * 3 + i.ord * 7 + m) % 50 = 0 THEN 1 ELSE 0 END))::timestamp"
-               "   AT TIME ZONE 'Asia/Shanghai'"
-               "  FROM generate_series(0, 119) m"
-               "  CROSS JOIN resp_unit u CROSS JOIN indicator i"
-               "  WHERE u.kind = 'gov' AND (u.ord * 7 + i.ord * 13 + m * 3) % 200 <> 0"
-               "  ORDER BY m, u.code, i.code;"
-               " COMMIT;"
-               " INSERT INTO alert (episode, kind, state, subject, title, raised_on,"
-               "  last_notified_on, reminders)"
-               "  SELECT 'OVERDUE|B-M' || k, 'OVERDUE', 'open', 'T|B-M' || k || '|430000|',"
-               "   '基准测试告警', date '2025-07-01', date '2025-07-01', k FROM generate_series(0, "
-               "4) k;"
-               " INSERT INTO alert_ack (alert_id, acked_by) SELECT id, '督查员' FROM alert"
-               "  WHERE id % 2 = 0;"),
-           "loading the figures");
-    s_must(db_run_script(conn, "VACUUM ANALYZE"), "vacuum");
+    bench_must(
+        db_run_script(
+            conn,
+            "BEGIN;"
+            " SELECT pg_advisory_xact_lock(4300002);"
+            " INSERT INTO feed (unit, feed_id, accepted, rejected, receipt, received_at)"
+            "  SELECT u.code, 'bench-' || m, 0, 0, '\\x'::bytea,"
+            "   (date '2016-02-10' + make_interval(months => m))::timestamp"
+            "   AT TIME ZONE 'Asia/Shanghai'"
+            "  FROM resp_unit u, generate_series(0, 119) m WHERE u.kind = 'gov';"
+            " INSERT INTO observation (change_id, org, indicator, period, value, note, unit,"
+            "  feed_id, received_at)"
+            "  SELECT nextval('change_id_seq'), u.org, i.code,"
+            "   to_char(date '2016-01-01' + make_interval(months => m), 'YYYY-MM'),"
+            "   round(((10 + i.ord) * (1 + 0.01 * u.ord) * power(1.004, m))::numeric, 3),"
+            "   CASE WHEN m % 24 = 0 THEN '示例 <数据> & 说明' ELSE '' END, u.code,"
+            "   'bench-' || m,"
+            "   (date '2016-02-10' + make_interval(months => m + CASE WHEN"
+            "    (u.ord * 3 + i.ord * 7 + m) % 50 = 0 THEN 1 ELSE 0 END))::timestamp"
+            "   AT TIME ZONE 'Asia/Shanghai'"
+            "  FROM generate_series(0, 119) m"
+            "  CROSS JOIN resp_unit u CROSS JOIN indicator i"
+            "  WHERE u.kind = 'gov' AND (u.ord * 7 + i.ord * 13 + m * 3) % 200 <> 0"
+            "  ORDER BY m, u.code, i.code;"
+            " COMMIT;"
+            " INSERT INTO alert (episode, kind, state, subject, title, raised_on,"
+            "  last_notified_on, reminders)"
+            "  SELECT 'OVERDUE|B-M' || k, 'OVERDUE', 'open', 'T|B-M' || k || '|430000|',"
+            "   '基准测试告警', date '2025-07-01', date '2025-07-01', k FROM generate_series(0, "
+            "4) k;"
+            " INSERT INTO alert_ack (alert_id, acked_by) SELECT id, '督查员' FROM alert"
+            "  WHERE id % 2 = 0;"),
+        "bench_report", "loading the figures");
+    bench_must(db_run_script(conn, "VACUUM ANALYZE"), "bench_report", "vacuum");
 }
 
 static int
@@ -215,22 +107,22 @@ main(void)
     PGconn *conn = db_connect_once(url);
     if (!conn)
         return 2;
-    s_must(db_run_script(conn, "SET client_min_messages = warning;"
-                               " DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public"),
-           "resetting the store");
-    s_must(db_migrate(conn, migrations && *migrations ? migrations : "deploy/migrations") < 0,
-           "migrating");
+    bench_must(db_run_script(conn, "SET client_min_messages = warning;"
+                                   " DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public"),
+               "bench_report", "resetting the store");
+    bench_must(db_migrate(conn, migrations && *migrations ? migrations : "deploy/migrations") < 0,
+               "bench_report", "migrating");
     int64_t started = zclock_usecs();
-    s_catalog(conn);
+    bench_catalog(conn, GROUPS, "基准测试目标：到2026年达到 <规模> & “质量”");
     s_load(conn);
     char *count = db_scalar(conn, "SELECT count(*) FROM observation", 0, NULL);
     printf("bench_report: %s observations (%d cities x %d monthly indicators x 120 months, "
            "1 in 200 never sent, 1 in 50 late), loaded in %.1f s\n",
-           count ? count : "?", CITIES, INDICATORS, s_s(zclock_usecs() - started));
+           count ? count : "?", BENCH_CITIES, BENCH_INDICATORS, s_s(zclock_usecs() - started));
     free(count);
 
     report_options_t opts = {.due_soon = s_leads, .due_soon_count = 3};
-    day_parse(AS_OF, &opts.as_of);
+    day_parse(BENCH_AS_OF, &opts.as_of);
 
     //  The judgement alone.
     int64_t *judge_us = calloc((size_t)repeat, sizeof *judge_us);
@@ -257,7 +149,7 @@ main(void)
     for (int r = 0; r < repeat; r++) {
         char *page = NULL;
         int64_t t0 = zclock_usecs();
-        s_must(report_render(conn, &opts, &page, &size), "report_render");
+        bench_must(report_render(conn, &opts, &page, &size), "bench_report", "report_render");
         build_us[r] = zclock_usecs() - t0;
         free(page);
     }
@@ -274,7 +166,7 @@ main(void)
         int64_t t0 = zclock_usecs();
         pid_t pid = fork();
         if (pid == 0) {
-            execl(planctl, "planctl", "report", "--as-of", AS_OF, "--out", out, (char *)NULL);
+            execl(planctl, "planctl", "report", "--as-of", BENCH_AS_OF, "--out", out, (char *)NULL);
             _exit(127);
         }
         int status = 0;
@@ -293,7 +185,8 @@ main(void)
     qsort(judge_us, (size_t)repeat, sizeof *judge_us, s_cmp_i64);
     qsort(build_us, (size_t)repeat, sizeof *build_us, s_cmp_i64);
     qsort(cli_us, (size_t)repeat, sizeof *cli_us, s_cmp_i64);
-    printf("bench_report: as of %s, %zu subjects judged, %d runs each\n", AS_OF, subjects, repeat);
+    printf("bench_report: as of %s, %zu subjects judged, %d runs each\n", BENCH_AS_OF, subjects,
+           repeat);
     printf("  judge_run alone            best %.3f s  median %.3f s\n", s_s(judge_us[0]),
            s_s(judge_us[repeat / 2]));
     printf("  bulletin in process        best %.3f s  median %.3f s  (%zu bytes of HTML)\n",
