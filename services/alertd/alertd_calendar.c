@@ -28,35 +28,6 @@ s_listed(const day_t *days, size_t count, day_t d)
     return count && bsearch(&d, days, count, sizeof d, s_day_compare) != NULL;
 }
 
-//  Reads a whole file; owned buffer or NULL.
-static char *
-s_slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t cap = 0, len = 0, n;
-    do {
-        if (cap - len < 4096) {
-            cap = cap ? cap * 2 : 65536;
-            char *more = realloc(buf, cap);
-            if (!more) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = more;
-        }
-        n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-    } while (n > 0);
-    fclose(f);
-    buf[len] = '\0';
-    *size = len;
-    return buf;
-}
-
 static void s_error(zlist_t *errors, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void
 s_error(zlist_t *errors, const char *fmt, ...)
@@ -74,7 +45,7 @@ calendar_t *
 calendar_load(const char *path, zlist_t *errors)
 {
     size_t size = 0;
-    char *data = s_slurp(path, &size);
+    char *data = text_read_file(path, &size);
     if (!data) {
         s_error(errors, "%s: cannot read the calendar", path);
         return NULL;

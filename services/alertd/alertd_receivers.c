@@ -2,6 +2,7 @@
 #include "alertd.h"
 
 #include "csv.h"
+#include "text.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -26,26 +27,6 @@ s_error(zlist_t *errors, const char *fmt, ...)
     va_end(ap);
     if (errors)
         zlist_append(errors, line);
-}
-
-static char *
-s_slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
-            len = fread(buf, 1, (size_t)n, f);
-            buf[len] = '\0';
-        }
-    }
-    fclose(f);
-    *size = len;
-    return buf;
 }
 
 //  Replaces ${NAME} by the environment variable. Returns an owned string, or NULL when a
@@ -260,7 +241,7 @@ receivers_load(const char *path, zlist_t *errors)
     static const char *const columns[] = {"name",   "channel", "kinds", "units", "url",
                                           "format", "to",      "from",  "user",  "secret_env"};
     size_t size = 0;
-    char *data = s_slurp(path, &size);
+    char *data = text_read_file(path, &size);
     if (!data) {
         s_error(errors, "%s: cannot read the receivers file", path);
         return NULL;
@@ -395,7 +376,7 @@ int
 escalation_load(const char *path, escalation_t *out, size_t max, zlist_t *errors)
 {
     size_t size = 0;
-    char *data = s_slurp(path, &size);
+    char *data = text_read_file(path, &size);
     if (!data) {
         s_error(errors, "%s: cannot read the escalation settings", path);
         return -1;

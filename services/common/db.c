@@ -2,6 +2,7 @@
 #include "db.h"
 
 #include "log.h"
+#include "text.h"
 
 #include <czmq.h>
 #include <dirent.h>
@@ -324,29 +325,6 @@ db_copy_end(db_copy_t **self_p)
 // ---------------------------------------------------------------------------------------------
 //  Migrations
 
-//  Reads a whole file. Returns an owned NUL-terminated string, or NULL.
-static char *
-s_read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *text = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long size = ftell(f);
-        if (size >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-            text = malloc((size_t)size + 1);
-            if (text && fread(text, 1, (size_t)size, f) != (size_t)size) {
-                free(text);
-                text = NULL;
-            } else if (text)
-                text[size] = '\0';
-        }
-    }
-    fclose(f);
-    return text;
-}
-
 static int
 s_name_compare(const void *a, const void *b)
 {
@@ -367,7 +345,8 @@ s_migrate_one(PGconn *conn, const char *dir, const char *name)
     }
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    char *sql = s_read_file(path);
+    size_t size = 0;
+    char *sql = text_read_file(path, &size);
     if (!sql) {
         log_warn("db.migration_unreadable", "file=%s", path);
         return -1;

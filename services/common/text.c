@@ -1,6 +1,7 @@
 /*  text.c - UTF-8 validation, conversion and display width */
 #include "text.h"
 
+#include <czmq.h>
 #include <errno.h>
 #include <iconv.h>
 #include <math.h>
@@ -38,6 +39,22 @@ s_decode(const unsigned char *s, size_t size, uint32_t *cp)
     if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF))
         return 0;
     return len;
+}
+
+char *
+text_read_file(const char *path, size_t *size)
+{
+    zchunk_t *chunk = zchunk_slurp(path, 0);
+    if (!chunk)
+        return NULL;
+    char *text = malloc(zchunk_size(chunk) + 1);
+    if (text) {
+        memcpy(text, zchunk_data(chunk), zchunk_size(chunk));
+        text[zchunk_size(chunk)] = '\0';
+        *size = zchunk_size(chunk);
+    }
+    zchunk_destroy(&chunk);
+    return text;
 }
 
 int

@@ -5,6 +5,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
+//  Reads a whole file (CZMQ's zchunk_slurp). Returns an owned NUL-terminated buffer and its
+//  length in *size (not counting the NUL), or NULL when the file cannot be read.
+char *text_read_file(const char *path, size_t *size);
+
 //  True when the bytes are well-formed UTF-8 (no overlongs, no surrogates).
 int text_utf8_valid(const char *s, size_t size);
 
