@@ -33,23 +33,19 @@ else
 fi
 
 # supervise NAME: runs the service again whenever it exits, until var/run/NAME.stop appears.
+# The supervisor takes no signal itself: `down` signals the service, so that `wait` here returns
+# the service's own exit status, which is logged.
 supervise()
 {
     name=$1
-    rm -f "$run/$name.stop"
+    rm -f "$run/$name.stop" "$run/$name.signalled"
     (
-        trap 'touch "$run/$name.stop"; [ -n "${child:-}" ] && kill -TERM "$child" 2>/dev/null' TERM INT
         while [ ! -f "$run/$name.stop" ]; do
             "$bin/$name" >>"$logs/$name.log" 2>&1 &
             child=$!
             echo "$child" >"$run/$name.pid"
-            # `wait` returns early when the trap fires: wait again until the child has finished
-            # its work, so that rc is its exit status
-            while :; do
-                rc=0
-                wait "$child" || rc=$?
-                kill -0 "$child" 2>/dev/null || break
-            done
+            rc=0
+            wait "$child" || rc=$?
             if [ -f "$run/$name.stop" ]; then
                 echo "up: $name stopped, exit status $rc" >>"$logs/$name.log"
                 break
@@ -100,23 +96,33 @@ s_up()
 s_down()
 {
     for s in $services; do
-        if s_alive "$s"; then
-            touch "$run/$s.stop"
-            kill -TERM "$(cat "$run/$s.supervisor")" 2>/dev/null || true
-        fi
+        s_alive "$s" && touch "$run/$s.stop"
+    done
+    # SIGTERM once to each process the supervisors run (a service restarting as we stop gets
+    # its own): each finishes the message in hand and exits 0.
+    i=0
+    while [ $i -lt 150 ]; do
+        alive=0
+        for s in $services; do
+            s_alive "$s" || continue
+            alive=1
+            pid=$(cat "$run/$s.pid" 2>/dev/null || true)
+            if [ -n "$pid" ] && [ "$pid" != "$(cat "$run/$s.signalled" 2>/dev/null || true)" ]; then
+                kill -TERM "$pid" 2>/dev/null || true
+                echo "$pid" >"$run/$s.signalled"
+            fi
+        done
+        [ $alive = 1 ] || break
+        sleep 0.1
+        i=$((i + 1))
     done
     for s in $services; do
-        i=0
-        while s_alive "$s" && [ $i -lt 150 ]; do
-            sleep 0.1
-            i=$((i + 1))
-        done
         if s_alive "$s"; then
             echo "up: $s did not stop in 15 s; killing it" >&2
             [ -f "$run/$s.pid" ] && kill -KILL "$(cat "$run/$s.pid")" 2>/dev/null || true
             kill -KILL "$(cat "$run/$s.supervisor")" 2>/dev/null || true
         fi
-        rm -f "$run/$s.supervisor" "$run/$s.pid" "$run/$s.stop"
+        rm -f "$run/$s.supervisor" "$run/$s.pid" "$run/$s.stop" "$run/$s.signalled"
     done
     echo "up: services stopped (the store keeps running; make db-stop stops it)"
 }
