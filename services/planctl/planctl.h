@@ -21,6 +21,13 @@ PGconn *planctl_db_connect(void);
 //  field of a row, '\n'.
 void planctl_csv_field(const char *s, int last);
 
+#define PLANCTL_LEADS_MAX 8 //  most due-soon lead times
+
+//  The due-soon lead times evaluatord uses (EVAL_DUE_SOON_DAYS, default 90,30,7), so that
+//  status and the bulletin mark 临期 as the alerts do. Returns the count, or -1 after printing
+//  one line naming command on stderr when the variable is not a list of days.
+int planctl_due_soon_leads(const char *command, int *leads);
+
 //  Directory of the plan's CSV files: PLAN_DIR, else deploy/plan.
 const char *planctl_plan_dir(void);
 

@@ -3,6 +3,7 @@
 #include "planctl.h"
 
 #include "db.h"
+#include "judge.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,21 @@ planctl_db_connect(void)
     PGconn *owned = db_take(db);
     db_destroy(&db);
     return owned;
+}
+
+int
+planctl_due_soon_leads(const char *command, int *leads)
+{
+    const char *text = getenv("EVAL_DUE_SOON_DAYS");
+    if (!text || !*text)
+        text = "90,30,7";
+    int count = judge_parse_leads(text, leads, PLANCTL_LEADS_MAX);
+    if (count < 0)
+        fprintf(stderr,
+                "planctl %s: EVAL_DUE_SOON_DAYS=%s: expected positive day counts, e.g. "
+                "90,30,7\n",
+                command, text);
+    return count;
 }
 
 const char *

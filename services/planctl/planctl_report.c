@@ -14,7 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define LEADS_MAX 8
 #define UNITS_MAX 64
 
 static const char s_usage[] =
@@ -890,14 +889,10 @@ planctl_cmd_report(int argc, char **argv)
         }
         opts.has_known_at = true;
     }
-    int leads[LEADS_MAX];
-    const char *leads_text = getenv("EVAL_DUE_SOON_DAYS");
-    int nleads = judge_parse_leads(leads_text ? leads_text : "90,30,7", leads, LEADS_MAX);
-    if (nleads < 0) {
-        fprintf(stderr, "planctl report: EVAL_DUE_SOON_DAYS=%s: expected positive day counts\n",
-                leads_text);
+    int leads[PLANCTL_LEADS_MAX];
+    int nleads = planctl_due_soon_leads("report", leads);
+    if (nleads < 0)
         return 2;
-    }
     opts.due_soon = leads;
     opts.due_soon_count = (size_t)nleads;
 

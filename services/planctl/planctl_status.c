@@ -18,8 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define LEADS_MAX 8
-
 static const char *const s_usage =
     "usage: planctl status [--as-of DATE] [--known-at DATE] [--task CODE] [--org CODE]\n"
     "                      [--format table|csv|json]\n"
@@ -453,14 +451,10 @@ planctl_cmd_status(int argc, char **argv)
         fputs(s_usage, stderr);
         return 2;
     }
-    int leads[LEADS_MAX] = {90, 30, 7};
-    int lead_count = 3;
-    const char *lead_text = getenv("EVAL_DUE_SOON_DAYS");
-    if (lead_text && *lead_text &&
-        (lead_count = judge_parse_leads(lead_text, leads, LEADS_MAX)) < 0) {
-        fprintf(stderr, "planctl status: EVAL_DUE_SOON_DAYS=%s is not a list of days\n", lead_text);
+    int leads[PLANCTL_LEADS_MAX];
+    int lead_count = planctl_due_soon_leads("status", leads);
+    if (lead_count < 0)
         return 2;
-    }
     PGconn *conn = planctl_db_connect();
     if (!conn)
         return 2;
