@@ -30,16 +30,6 @@ s_teardown(void)
     harness_destroy(&h);
 }
 
-//  Sends a feed as unit on a fresh connection and returns the answer (owned).
-static bus_msg_t *
-s_push(const char *unit, builder_t *b)
-{
-    zsock_t *sock = harness_client(h, unit);
-    bus_msg_t *reply = harness_request(sock, &b->feed.base, REPLY_MS);
-    zsock_destroy(&sock);
-    return reply;
-}
-
 //  Waits up to timeout_ms for a monitor event on sock; returns its name (owned) or NULL.
 static char *
 s_handshake_event(zsock_t *sock, const ProtobufCMessage *msg, int timeout_ms, int *replied)
@@ -82,7 +72,7 @@ START_TEST(test_ingest_accepts_and_stores)
     builder_init(&b, "first");
     builder_obs(&b, "HTE_COUNT", "430100", "2023", 6500, "长沙市科技局");
     builder_obs(&b, "GDP", "430100", "2023", 14331.98, NULL);
-    bus_msg_t *reply = s_push("GOV_430100", &b);
+    bus_msg_t *reply = harness_push(h, "GOV_430100", &b.feed.base, REPLY_MS);
     const Planwatch__V1__Receipt *r = harness_receipt(reply);
     ck_assert_str_eq(r->feed_id, "first");
     ck_assert_str_eq(r->unit, "GOV_430100");
@@ -169,7 +159,7 @@ START_TEST(test_ingest_every_reason_over_the_wire)
     static const char *const ms_expect[] = {
         NULL,       "UNKNOWN_TASK", "AMBIGUOUS_TASK", "UNIT_NOT_ALLOWED", "BAD_STATE",
         "BAD_DATE", "FUTURE_DATE",  "DUPLICATE_ROW",  "DUPLICATE_ROW"};
-    bus_msg_t *reply = s_push("P_STD", &b);
+    bus_msg_t *reply = harness_push(h, "P_STD", &b.feed.base, REPLY_MS);
     const Planwatch__V1__Receipt *r = harness_receipt(reply);
     ck_assert_uint_eq(r->accepted, 3);
     ck_assert_uint_eq(r->rejected, 19);
@@ -223,7 +213,7 @@ START_TEST(test_ingest_city_cannot_write_other_city)
     builder_init(&b, "mixed");
     builder_obs(&b, "HTE_COUNT", "430100", "2023", 6500, NULL);
     builder_obs(&b, "HTE_COUNT", "430200", "2023", 999, "written by 长沙 for 株洲");
-    bus_msg_t *reply = s_push("GOV_430100", &b);
+    bus_msg_t *reply = harness_push(h, "GOV_430100", &b.feed.base, REPLY_MS);
     const Planwatch__V1__Receipt *r = harness_receipt(reply);
     ck_assert_uint_eq(r->accepted, 1);
     ck_assert_uint_eq(r->rejected, 1);
@@ -235,7 +225,7 @@ START_TEST(test_ingest_city_cannot_write_other_city)
     //  the same row from 株洲's own key is fine
     builder_init(&b, "mixed");
     builder_obs(&b, "HTE_COUNT", "430200", "2023", 999, NULL);
-    reply = s_push("GOV_430200", &b);
+    reply = harness_push(h, "GOV_430200", &b.feed.base, REPLY_MS);
     ck_assert_uint_eq(harness_receipt(reply)->accepted, 1);
     ck_assert_int_eq(harness_count(h, "SELECT count(*) FROM observation WHERE org = '430200' "
                                       "AND unit = 'GOV_430200'"),
@@ -251,7 +241,7 @@ START_TEST(test_ingest_replay_returns_first_receipt)
     builder_init(&b, "once");
     builder_obs(&b, "HTE_COUNT", "430100", "2023", 6500, NULL);
     builder_obs(&b, "HTE_COUNT", "430100", "2099", 1, NULL);
-    bus_msg_t *first = s_push("GOV_430100", &b);
+    bus_msg_t *first = harness_push(h, "GOV_430100", &b.feed.base, REPLY_MS);
     const Planwatch__V1__Receipt *r1 = harness_receipt(first);
     ck_assert(!r1->already_seen);
     long changes = harness_count(h, "SELECT last_value FROM change_id_seq");
@@ -259,7 +249,7 @@ START_TEST(test_ingest_replay_returns_first_receipt)
     builder_init(&b, "once");
     builder_obs(&b, "HTE_COUNT", "430100", "2023", 7777, NULL);
     for (int i = 0; i < 2; i++) {
-        bus_msg_t *again = s_push("GOV_430100", &b);
+        bus_msg_t *again = harness_push(h, "GOV_430100", &b.feed.base, REPLY_MS);
         const Planwatch__V1__Receipt *r2 = harness_receipt(again);
         ck_assert(r2->already_seen);
         ck_assert_str_eq(r2->received_at, r1->received_at);
@@ -275,7 +265,7 @@ START_TEST(test_ingest_replay_returns_first_receipt)
     //  feed ids are per unit: 株洲 may use "once" too
     builder_init(&b, "once");
     builder_obs(&b, "HTE_COUNT", "430200", "2023", 900, NULL);
-    bus_msg_t *other = s_push("GOV_430200", &b);
+    bus_msg_t *other = harness_push(h, "GOV_430200", &b.feed.base, REPLY_MS);
     ck_assert(!harness_receipt(other)->already_seen);
     bus_msg_destroy(&other);
     bus_msg_destroy(&first);
@@ -288,12 +278,12 @@ START_TEST(test_ingest_correction_supersedes_and_keeps_history)
     builder_t b;
     builder_init(&b, "v1");
     builder_obs(&b, "HTE_COUNT", "430100", "2023", 6500, "初报");
-    bus_msg_t *reply = s_push("GOV_430100", &b);
+    bus_msg_t *reply = harness_push(h, "GOV_430100", &b.feed.base, REPLY_MS);
     harness_receipt(reply);
     bus_msg_destroy(&reply);
     builder_init(&b, "v2");
     builder_obs(&b, "HTE_COUNT", "430100", "2023", 6520, "更正：补录 20 家");
-    reply = s_push("GOV_430100", &b);
+    reply = harness_push(h, "GOV_430100", &b.feed.base, REPLY_MS);
     ck_assert_uint_eq(harness_receipt(reply)->accepted, 1);
     bus_msg_destroy(&reply);
     //  both versions kept, the latest change id carries the correction
@@ -346,7 +336,7 @@ START_TEST(test_ingest_dry_run_writes_nothing)
     builder_obs(&b, "HTE_COUNT", "430100", "2023", 6500, NULL);
     builder_obs(&b, "HTE_COUNT", "430100", "2023Q1", 1, NULL);
     long seq = harness_count(h, "SELECT last_value FROM change_id_seq");
-    bus_msg_t *reply = s_push("GOV_430100", &b);
+    bus_msg_t *reply = harness_push(h, "GOV_430100", &b.feed.base, REPLY_MS);
     const Planwatch__V1__Receipt *r = harness_receipt(reply);
     ck_assert(r->dry_run);
     ck_assert(!r->already_seen);
@@ -359,7 +349,7 @@ START_TEST(test_ingest_dry_run_writes_nothing)
     ck_assert_int_eq(harness_count(h, "SELECT last_value FROM change_id_seq"), seq);
     //  the real push of the same feed id afterwards is not "already seen"
     b.feed.dry_run = 0;
-    reply = s_push("GOV_430100", &b);
+    reply = harness_push(h, "GOV_430100", &b.feed.base, REPLY_MS);
     r = harness_receipt(reply);
     ck_assert(!r->already_seen && !r->dry_run);
     ck_assert_uint_eq(r->accepted, 1);
@@ -367,7 +357,7 @@ START_TEST(test_ingest_dry_run_writes_nothing)
     ck_assert_int_eq(harness_count(h, "SELECT count(*) FROM observation"), 1);
     //  a dry run of a delivered feed says so, and still writes nothing
     b.feed.dry_run = 1;
-    reply = s_push("GOV_430100", &b);
+    reply = harness_push(h, "GOV_430100", &b.feed.base, REPLY_MS);
     ck_assert(harness_receipt(reply)->already_seen);
     ck_assert(harness_receipt(reply)->dry_run);
     bus_msg_destroy(&reply);
@@ -388,7 +378,7 @@ START_TEST(test_ingest_change_notice)
     builder_obs(&b, "RD_INTENSITY", "430000", "2023", 2.5, NULL);
     builder_obs(&b, "NOPE", "430000", "2023", 1, NULL);
     builder_ms(&b, "T2.1-1", "done", "2022-12-01", NULL);
-    bus_msg_t *reply = s_push("P_STD", &b);
+    bus_msg_t *reply = harness_push(h, "P_STD", &b.feed.base, REPLY_MS);
     ck_assert_uint_eq(harness_receipt(reply)->accepted, 4);
     bus_msg_destroy(&reply);
     zsock_set_rcvtimeo(sub, 5000);
@@ -408,7 +398,7 @@ START_TEST(test_ingest_change_notice)
     ck_assert_str_eq(n->milestones[0], "T2.1-1");
     bus_msg_destroy(&msg);
     //  a feed that writes nothing new (a replay) prompts nobody
-    reply = s_push("P_STD", &b);
+    reply = harness_push(h, "P_STD", &b.feed.base, REPLY_MS);
     ck_assert(harness_receipt(reply)->already_seen);
     bus_msg_destroy(&reply);
     zsock_set_rcvtimeo(sub, 500);
@@ -425,7 +415,7 @@ START_TEST(test_ingest_catalog_reload)
     builder_init(&b, "before");
     builder_obs(&b, "HTE_COUNT", "430000", "2023", 1, NULL);
     harness_unit(h, "P_MIIT");
-    bus_msg_t *reply = s_push("P_MIIT", &b);
+    bus_msg_t *reply = harness_push(h, "P_MIIT", &b.feed.base, REPLY_MS);
     ck_assert_str_eq(harness_receipt(reply)->errors[0]->reason, "UNIT_NOT_ALLOWED");
     bus_msg_destroy(&reply);
     //  the operator makes P_MIIT a reporter of HTE_COUNT: ingestd sees it at the next feed
@@ -439,7 +429,7 @@ START_TEST(test_ingest_catalog_reload)
     ck_assert_int_eq(testutil_sh(command), 0);
     builder_init(&b, "after");
     builder_obs(&b, "HTE_COUNT", "430000", "2023", 1, NULL);
-    reply = s_push("P_MIIT", &b);
+    reply = harness_push(h, "P_MIIT", &b.feed.base, REPLY_MS);
     ck_assert_uint_eq(harness_receipt(reply)->accepted, 1);
     bus_msg_destroy(&reply);
 }
@@ -535,7 +525,7 @@ START_TEST(test_ingest_removed_certificate_locked_out)
     //  other units carry on
     builder_init(&b, "other");
     builder_obs(&b, "HTE_COUNT", "430200", "2023", 1, NULL);
-    reply = s_push("GOV_430200", &b);
+    reply = harness_push(h, "GOV_430200", &b.feed.base, REPLY_MS);
     ck_assert_uint_eq(harness_receipt(reply)->accepted, 1);
     bus_msg_destroy(&reply);
 }
@@ -705,7 +695,7 @@ START_TEST(test_ingest_slow_client_does_not_stall)
     builder_t b;
     builder_init(&b, "meanwhile");
     builder_obs(&b, "HTE_COUNT", "430100", "2023", 1, NULL);
-    bus_msg_t *reply = s_push("GOV_430100", &b);
+    bus_msg_t *reply = harness_push(h, "GOV_430100", &b.feed.base, REPLY_MS);
     ck_assert_uint_eq(harness_receipt(reply)->accepted, 1);
     bus_msg_destroy(&reply);
     zsock_destroy(&slow);
@@ -728,7 +718,7 @@ START_TEST(test_ingest_store_unavailable)
     builder_t b;
     builder_init(&b, "lost");
     builder_obs(&b, "HTE_COUNT", "430100", "2023", 1, NULL);
-    bus_msg_t *reply = s_push("GOV_430100", &b);
+    bus_msg_t *reply = harness_push(h, "GOV_430100", &b.feed.base, REPLY_MS);
     ck_assert_str_eq(harness_error_code(reply), "STORE_UNAVAILABLE");
     bus_msg_destroy(&reply);
     //  planctl retries with backoff, then gives up with exit 2
@@ -755,7 +745,7 @@ START_TEST(test_ingest_reconnects_after_store_connection_lost)
     builder_t b;
     builder_init(&b, "one");
     builder_obs(&b, "HTE_COUNT", "430100", "2023", 1, NULL);
-    bus_msg_t *reply = s_push("GOV_430100", &b);
+    bus_msg_t *reply = harness_push(h, "GOV_430100", &b.feed.base, REPLY_MS);
     ck_assert_uint_eq(harness_receipt(reply)->accepted, 1);
     bus_msg_destroy(&reply);
     //  the store drops ingestd's connection (as a restart would)
@@ -768,7 +758,7 @@ START_TEST(test_ingest_reconnects_after_store_connection_lost)
     //  the next feed is committed on a new connection, not refused
     builder_init(&b, "two");
     builder_obs(&b, "HTE_COUNT", "430100", "2022", 2, NULL);
-    reply = s_push("GOV_430100", &b);
+    reply = harness_push(h, "GOV_430100", &b.feed.base, REPLY_MS);
     ck_assert_uint_eq(harness_receipt(reply)->accepted, 1);
     bus_msg_destroy(&reply);
     ck_assert_int_eq(harness_count(h, "SELECT count(*) FROM observation"), 2);
@@ -868,7 +858,7 @@ START_TEST(test_ingest_certificate_must_name_a_catalog_unit)
     snprintf(path, sizeof path, "%s/ANON.cert", h->clients);
     ck_assert_int_eq(zcert_save_public(anonymous, path), 0);
     zcert_destroy(&anonymous);
-    bus_msg_t *reply = s_push("ANON", &b);
+    bus_msg_t *reply = harness_push(h, "ANON", &b.feed.base, REPLY_MS);
     ck_assert_str_eq(harness_error_code(reply), "UNKNOWN_UNIT");
     bus_msg_destroy(&reply);
     //  a unit code the catalog does not have (keys made without the store at hand)
@@ -877,7 +867,7 @@ START_TEST(test_ingest_certificate_must_name_a_catalog_unit)
              "%s keys new X_GHOST --dir %s >/dev/null 2>&1 && cp %s/X_GHOST.cert %s/",
              testutil_bin("planctl"), h->units, h->units, h->clients);
     ck_assert_int_eq(testutil_sh(command), 0);
-    reply = s_push("X_GHOST", &b);
+    reply = harness_push(h, "X_GHOST", &b.feed.base, REPLY_MS);
     ck_assert_str_eq(harness_error_code(reply), "UNKNOWN_UNIT");
     bus_msg_destroy(&reply);
     ck_assert_int_eq(harness_count(h, "SELECT count(*) FROM feed"), 0);
@@ -936,7 +926,7 @@ START_TEST(test_ingest_store_error_rolls_back)
     builder_t b;
     builder_init(&b, "boom-1");
     builder_obs(&b, "HTE_COUNT", "430100", "2023", 1, NULL);
-    bus_msg_t *reply = s_push("GOV_430100", &b);
+    bus_msg_t *reply = harness_push(h, "GOV_430100", &b.feed.base, REPLY_MS);
     ck_assert_str_eq(harness_error_code(reply), "STORE_ERROR");
     bus_msg_destroy(&reply);
     ck_assert_int_eq(harness_count(h, "SELECT count(*) FROM observation"), 0);
@@ -944,7 +934,7 @@ START_TEST(test_ingest_store_error_rolls_back)
     //  the connection is fine for the next feed
     builder_init(&b, "fine-1");
     builder_obs(&b, "HTE_COUNT", "430100", "2023", 1, NULL);
-    reply = s_push("GOV_430100", &b);
+    reply = harness_push(h, "GOV_430100", &b.feed.base, REPLY_MS);
     ck_assert_uint_eq(harness_receipt(reply)->accepted, 1);
     bus_msg_destroy(&reply);
 }
@@ -1024,7 +1014,7 @@ START_TEST(test_ingest_as_of_and_ping)
     builder_init(&b, "early");
     builder_obs(&b, "HTE_COUNT", "430100", "2022", 1, NULL);
     builder_obs(&b, "HTE_COUNT", "430100", "2023", 1, NULL);
-    bus_msg_t *reply = s_push("GOV_430100", &b);
+    bus_msg_t *reply = harness_push(h, "GOV_430100", &b.feed.base, REPLY_MS);
     const Planwatch__V1__Receipt *r = harness_receipt(reply);
     ck_assert_uint_eq(r->accepted, 1);
     ck_assert_str_eq(r->errors[0]->reason, "FUTURE_PERIOD");

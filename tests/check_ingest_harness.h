@@ -201,6 +201,16 @@ harness_request(zsock_t *sock, const ProtobufCMessage *msg, int timeout_ms)
     return reply;
 }
 
+//  Sends msg as unit on a fresh connection and returns the answer (owned), NULL on timeout.
+HARNESS bus_msg_t *
+harness_push(harness_t *h, const char *unit, const ProtobufCMessage *msg, int timeout_ms)
+{
+    zsock_t *sock = harness_client(h, unit);
+    bus_msg_t *reply = harness_request(sock, msg, timeout_ms);
+    zsock_destroy(&sock);
+    return reply;
+}
+
 //  The Receipt of a reply, failing the test when it is something else.
 HARNESS const Planwatch__V1__Receipt *
 harness_receipt(const bus_msg_t *reply)

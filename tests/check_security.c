@@ -50,15 +50,6 @@ s_teardown(void)
     harness_destroy(&h);
 }
 
-static bus_msg_t *
-s_push(const char *unit, builder_t *b)
-{
-    zsock_t *sock = harness_client(h, unit);
-    bus_msg_t *reply = harness_request(sock, &b->feed.base, REPLY_MS);
-    zsock_destroy(&sock);
-    return reply;
-}
-
 // ---------------------------------------------------------------------------------------------
 //  core
 
@@ -68,14 +59,14 @@ START_TEST(test_security_feed_ids_are_per_unit)
     builder_t b;
     builder_init(&b, "erp-2024-06-30-001");
     builder_obs(&b, "HTE_COUNT", "430100", "2023", 6500, "长沙的数");
-    bus_msg_t *reply = s_push("GOV_430100", &b);
+    bus_msg_t *reply = harness_push(h, "GOV_430100", &b.feed.base, REPLY_MS);
     ck_assert_uint_eq(harness_receipt(reply)->accepted, 1);
     bus_msg_destroy(&reply);
     //  株洲 happens to (or tries to) use 长沙's feed id: its own feed, its own receipt
     builder_init(&b, "erp-2024-06-30-001");
     builder_obs(&b, "HTE_COUNT", "430200", "2023", 999, NULL);
     builder_obs(&b, "GDP", "430200", "2023", 4000, NULL);
-    reply = s_push("GOV_430200", &b);
+    reply = harness_push(h, "GOV_430200", &b.feed.base, REPLY_MS);
     const Planwatch__V1__Receipt *r = harness_receipt(reply);
     ck_assert(!r->already_seen);
     ck_assert_uint_eq(r->accepted, 2);
@@ -85,7 +76,7 @@ START_TEST(test_security_feed_ids_are_per_unit)
     builder_init(&b, "erp-2024-06-30-001");
     b.feed.dry_run = 1;
     builder_obs(&b, "HTE_COUNT", "430200", "2023", 1, NULL);
-    reply = s_push("GOV_430200", &b);
+    reply = harness_push(h, "GOV_430200", &b.feed.base, REPLY_MS);
     r = harness_receipt(reply);
     ck_assert(r->already_seen && r->dry_run);
     ck_assert_str_eq(r->unit, "GOV_430200");
@@ -107,7 +98,7 @@ START_TEST(test_security_city_cannot_write_province_or_other_city_milestone)
     builder_obs(&b, "RD_INTENSITY", "430100", "2023", 2.4, "an indicator cities do not report");
     builder_obs(&b, "HTE_COUNT", "100000", "2023", 1, "the national reference");
     builder_ms(&b, "T1.2-1", "done", "2023-05-01", "郴州的里程碑，衡阳报送");
-    bus_msg_t *reply = s_push("GOV_430400", &b);
+    bus_msg_t *reply = harness_push(h, "GOV_430400", &b.feed.base, REPLY_MS);
     const Planwatch__V1__Receipt *r = harness_receipt(reply);
     ck_assert_uint_eq(r->accepted, 0);
     ck_assert_uint_eq(r->rejected, 4);
@@ -119,7 +110,7 @@ START_TEST(test_security_city_cannot_write_province_or_other_city_milestone)
     //  郴州's own key may report it
     builder_init(&b, "own");
     builder_ms(&b, "T1.2-1", "started", "2023-05-01", NULL);
-    reply = s_push("GOV_431000", &b);
+    reply = harness_push(h, "GOV_431000", &b.feed.base, REPLY_MS);
     ck_assert_uint_eq(harness_receipt(reply)->accepted, 1);
     bus_msg_destroy(&reply);
     ck_assert_int_eq(harness_count(h, "SELECT count(*) FROM milestone_report WHERE unit ="
@@ -153,7 +144,7 @@ s_receipt_ms(const char *unit, const char *feed_id, const char *period)
     builder_obs(&b, "HTE_COUNT", strcmp(unit, "GOV_430100") == 0 ? "430100" : "430200", period, 1,
                 NULL);
     int64_t start = zclock_mono();
-    bus_msg_t *reply = s_push(unit, &b);
+    bus_msg_t *reply = harness_push(h, unit, &b.feed.base, REPLY_MS);
     int64_t ms = zclock_mono() - start;
     ck_assert_uint_eq(harness_receipt(reply)->accepted, 1);
     bus_msg_destroy(&reply);
