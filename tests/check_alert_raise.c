@@ -15,7 +15,7 @@ static const char s_receivers[] =
     "all,webhook,*,*,http://127.0.0.1:9/all,json,,,,\n"
     "changsha,webhook,REPORT_OVERDUE;OVERDUE,GOV_430100,http://127.0.0.1:9/cs,wecom,,,,\n"
     "zhuzhou,webhook,*,GOV_430200,http://127.0.0.1:9/zz,dingtalk,,,,\n"
-    "lgo,webhook,OVERDUE,LGO,http://127.0.0.1:9/lgo,json,,,,\n";
+    "lgo,webhook,OVERDUE;RESOLVED,LGO,http://127.0.0.1:9/lgo,json,,,,\n";
 
 static void
 s_setup_store(void)
@@ -348,6 +348,13 @@ START_TEST(test_alert_remind_escalate_ack_working_days)
     char *who = alert_test_str(s_conn, "SELECT acked_by || '/' || note FROM alert_ack", NULL);
     ck_assert_str_eq(who, "张三/已电话督办");
     free(who);
+    //  the office it was escalated to also hears that it is resolved
+    alert_test_change(s_conn, "T|T4.1-1|430000|", "T4.1-1", "430000", "", "OVERDUE", "ACHIEVED", 0,
+                      "2025-12-31", NULL);
+    ck_assert_int_eq(s_raise(), 1);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox o JOIN alert a ON a.id = o.alert_id"
+                            " WHERE o.receiver = 'lgo' AND a.kind = 'RESOLVED'"),
+                     1);
 }
 END_TEST
 

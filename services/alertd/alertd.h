@@ -255,10 +255,9 @@ int64_t raise_meta(PGconn *conn, const receivers_t *receivers, const alertd_conf
 //  Inside the caller's transaction (holding the raise lock): one notification of alert_id to every
 //  matching receiver (outbox rows, silenced ones recorded as such) and the office stream; the
 //  caller then calls raise_wake once.
-//  extra_unit: an addressee added for this notification (escalation), NULL none. Returns 0 or -1.
+//  exclude: a receiver left out (the one a meta-alert is about), NULL none. Returns 0 or -1.
 int raise_notify(PGconn *conn, const receivers_t *receivers, const alertd_config_t *config,
-                 int64_t alert_id, bool reminder, int level, const char *extra_unit,
-                 const char *exclude, day_t today);
+                 int64_t alert_id, bool reminder, int level, const char *exclude, day_t today);
 
 //  NOTIFY ALERT_CHANNEL at the caller's COMMIT: the senders and the publishers of every alertd
 //  look. Call it once in a transaction that made notifications. Returns 0 or -1.

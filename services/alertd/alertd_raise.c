@@ -156,8 +156,7 @@ s_next_occurrence(PGconn *conn, const char *episode, bool notice)
 
 int
 raise_notify(PGconn *conn, const receivers_t *receivers, const alertd_config_t *config,
-             int64_t alert_id, bool reminder, int level, const char *extra_unit,
-             const char *exclude, day_t today)
+             int64_t alert_id, bool reminder, int level, const char *exclude, day_t today)
 {
     char id[24], day[DAY_TEXT_SIZE], lvl[8], wait[32];
     snprintf(id, sizeof id, "%lld", (long long)alert_id);
@@ -181,14 +180,12 @@ raise_notify(PGconn *conn, const receivers_t *receivers, const alertd_config_t *
     const char *kind = PQgetvalue(res, 0, 0);
     bool silenced = PQgetvalue(res, 0, 3)[0] == 't';
     char *addressees = strdup(PQgetvalue(res, 0, 1));
-    char *units[66];
+    char *units[64];
     size_t count = 0;
     char *save = NULL;
     for (char *tok = addressees ? strtok_r(addressees, ";", &save) : NULL; tok && count < 64;
          tok = strtok_r(NULL, ";", &save))
         units[count++] = tok;
-    if (extra_unit && *extra_unit)
-        units[count++] = (char *)extra_unit;
     //  Storm grouping by lead unit; alerts without one group by their first addressee beyond
     //  the office (the unit that has not reported), meta-alerts by kind.
     const char *group = PQgetvalue(res, 0, 2);
@@ -258,9 +255,8 @@ raise_meta(PGconn *conn, const receivers_t *receivers, const alertd_config_t *co
                     3, DB_PARAMS(resolves, new_id, day)) != 0)
             return -1;
     }
-    if (id > 0 &&
-        (raise_notify(conn, receivers, config, id, false, 0, NULL, meta->exclude, today) != 0 ||
-         raise_wake(conn) != 0))
+    if (id > 0 && (raise_notify(conn, receivers, config, id, false, 0, meta->exclude, today) != 0 ||
+                   raise_wake(conn) != 0))
         return -1;
     if (id > 0)
         log_info("alert.raised", "id=%lld kind=%s episode=\"%s\"", (long long)id, meta->kind,
@@ -433,7 +429,7 @@ s_settle_open(raise_t *self, PGconn *conn, const change_t *c, day_t today, int *
                              3, DB_PARAMS(id, new_id, day));
                 if (rc == 0)
                     rc = raise_notify(conn, self->receivers, self->config, rid, false, 0, NULL,
-                                      NULL, today);
+                                      today);
                 (*raised)++;
                 log_info("alert.raised", "id=%s kind=RESOLVED resolves=%s change=%s", new_id, id,
                          c->id);
@@ -574,7 +570,7 @@ s_raise_kind(raise_t *self, PGconn *conn, const change_t *c, const char *kind, d
         if (id < 0)
             rc = -1;
         else if (id > 0) {
-            rc = raise_notify(conn, self->receivers, self->config, id, false, 0, NULL, NULL, today);
+            rc = raise_notify(conn, self->receivers, self->config, id, false, 0, NULL, today);
             (*raised)++;
             log_info("alert.raised", "id=%lld kind=%s episode=\"%s\" change=%s", (long long)id,
                      kind, episode, c->id);

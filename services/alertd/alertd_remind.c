@@ -87,10 +87,14 @@ remind_run(PGconn *conn, const alertd_config_t *config, const receivers_t *recei
             continue;
         if (act == ACT_ESCALATE) {
             level = 1;
-            rc = db_exec(conn,
-                         "UPDATE alert SET level = 1, escalated_on = $2::date,"
-                         " last_notified_on = $2::date WHERE id = $1",
-                         2, DB_PARAMS(id, day));
+            //  The escalated-to office joins the alert's addressees, so that later reminders
+            //  and the RESOLVED alert reach it too.
+            rc =
+                db_exec(conn,
+                        "UPDATE alert SET level = 1, escalated_on = $2::date,"
+                        " last_notified_on = $2::date, addressees = CASE WHEN $3 = ANY (addressees)"
+                        " THEN addressees ELSE array_append(addressees, $3) END WHERE id = $1",
+                        3, DB_PARAMS(id, day, rule->escalate_to));
         } else
             rc = db_exec(conn,
                          "UPDATE alert SET reminders = reminders + 1, last_notified_on = $2::date"
@@ -98,7 +102,7 @@ remind_run(PGconn *conn, const alertd_config_t *config, const receivers_t *recei
                          2, DB_PARAMS(id, day));
         if (rc == 0)
             rc = raise_notify(conn, receivers, config, strtoll(id, NULL, 10), act == ACT_REMIND,
-                              level, level > 0 ? rule->escalate_to : NULL, NULL, today);
+                              level, NULL, today);
         if (rc == 0) {
             made++;
             log_info(act == ACT_ESCALATE ? "alert.escalated" : "alert.reminded",
