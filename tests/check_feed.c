@@ -226,6 +226,15 @@ START_TEST(test_feed_push_exit_codes)
     out = s_push("GOV_430100", "wrong.csv", wrong, strlen(wrong), NULL, &status);
     ck_assert_int_eq(status, 2);
     free(out);
+    //  with --json the failure is a JSON document on stdout too
+    out = s_push("GOV_430100", "empty.csv", empty, strlen(empty), "--json", &status);
+    ck_assert_int_eq(status, 2);
+    json_t *doc = s_json(out);
+    json_t *error = json_object_get(doc, "error");
+    ck_assert_str_eq(json_string_value(json_object_get(error, "code")), "EMPTY_FEED");
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(doc, "file")), "empty.csv"));
+    json_decref(doc);
+    free(out);
     //  every row wrong in the file itself: reported, nothing to send, exit 1
     const char *bad = "org,indicator,period,value\n430100,GDP,2023,abc\n";
     out = s_push("GOV_430100", "bad.csv", bad, strlen(bad), NULL, &status);
@@ -247,12 +256,17 @@ START_TEST(test_feed_push_exit_codes)
     ck_assert_int_eq(testutil_sh(command), 0);
     //  nobody listening: retries, then exit 2
     harness_stop(h);
-    out =
-        s_push("GOV_430100", "down.csv", csv, strlen(csv), "--timeout-ms 300 --retries 1", &status);
+    out = s_push("GOV_430100", "down.csv", csv, strlen(csv), "--json --timeout-ms 300 --retries 1",
+                 &status);
     ck_assert_int_eq(status, 2);
+    doc = s_json(out);
+    error = json_object_get(doc, "error");
+    ck_assert_str_eq(json_string_value(json_object_get(error, "code")), "NOT_SENT");
+    ck_assert_ptr_nonnull(
+        strstr(json_string_value(json_object_get(error, "message")), "no answer"));
+    ck_assert_ptr_nonnull(json_string_value(json_object_get(doc, "feed_id")));
+    json_decref(doc);
     free(out);
-    snprintf(command, sizeof command, "grep -q 'no answer' %s/planctl.err", h->dir);
-    ck_assert_int_eq(testutil_sh(command), 0);
     ck_assert_int_eq(harness_count(h, "SELECT count(*) FROM feed"), 0);
 }
 END_TEST

@@ -11,6 +11,7 @@
 #include <czmq.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,8 @@ static const char *const s_usage =
     "            (milestones); UTF-8 with or without BOM, or GBK as Excel saves it\n"
     "  environment: PLANCTL_CERT, PLANCTL_SERVER_CERT, PLANCTL_INGEST_ENDPOINT,\n"
     "               PLANCTL_FEED_TIMEOUT_MS (15000), PLANCTL_FEED_RETRIES (4)\n"
+    "  --json: the receipt, or why nothing was sent ({\"error\": {\"code\", \"message\"}}), as "
+    "JSON\n"
     "  exit: 0 every row accepted, 1 some rows rejected, 2 nothing could be sent\n";
 
 int
@@ -232,37 +235,27 @@ s_print(const char *path, const feed_csv_t *file, const Planwatch__V1__Receipt *
     free(rows);
 }
 
-//  Reads a whole file. Returns owned bytes (*size of them) or NULL.
-static char *
-s_read_file(const char *path, size_t *size)
+//  A push that ends without a receipt: one line on stderr, or with --json a document on stdout
+//  {"file", "feed_id", "error": {"code", "message"}}, so that a script reads one format.
+static void __attribute__((format(printf, 5, 6)))
+s_fail(int json, const char *path, const char *feed_id, const char *code, const char *format, ...)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 65536, len = 0;
-    char *data = malloc(cap);
-    size_t got;
-    while (data && (got = fread(data + len, 1, cap - len, f)) > 0) {
-        len += got;
-        if (len == cap) {
-            char *grown = realloc(data, cap * 2);
-            if (!grown) {
-                free(data);
-                data = NULL;
-                break;
-            }
-            data = grown;
-            cap *= 2;
-        }
+    char message[1024];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(message, sizeof message, format, args);
+    va_end(args);
+    if (!json) {
+        fprintf(stderr, "planctl feed push: %s: %s\n", path, message);
+        return;
     }
-    int failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        free(data);
-        return NULL;
-    }
-    *size = len;
-    return data;
+    json_t *o = json_pack("{s:s, s:s?, s:{s:s, s:s}}", "file", path, "feed_id", feed_id, "error",
+                          "code", code, "message", message);
+    char *text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    if (text)
+        puts(text);
+    free(text);
+    json_decref(o);
 }
 
 static const char *
@@ -354,33 +347,32 @@ s_push(int argc, char **argv)
     client.cert = planctl_cert_load_secret(cert_path);
     server_cert = zcert_load(server_cert_path);
     if (!client.cert) {
-        fprintf(stderr,
-                "planctl feed push: %s: not a secret certificate (planctl keys new UNIT "
-                "writes UNIT.cert_secret)\n",
-                cert_path);
+        s_fail(json, path, feed_id, "BAD_CERT",
+               "%s: not a secret certificate (planctl keys new UNIT writes UNIT.cert_secret)",
+               cert_path);
         goto cleanup;
     }
     if (!server_cert) {
-        fprintf(stderr, "planctl feed push: %s: cannot read the server's certificate\n",
-                server_cert_path);
+        s_fail(json, path, feed_id, "BAD_CERT", "%s: cannot read the server's certificate",
+               server_cert_path);
         goto cleanup;
     }
     client.server_key = zcert_public_txt(server_cert);
     const char *unit = zcert_meta(client.cert, "unit");
     if (!unit || !*unit) {
-        fprintf(stderr, "planctl feed push: %s has no unit in its metadata\n", cert_path);
+        s_fail(json, path, feed_id, "BAD_CERT", "%s has no unit in its metadata", cert_path);
         goto cleanup;
     }
     size_t size = 0;
-    bytes = s_read_file(path, &size);
+    bytes = text_read_file(path, &size);
     if (!bytes) {
-        fprintf(stderr, "planctl feed push: cannot read %s\n", path);
+        s_fail(json, path, feed_id, "READ_FAILED", "cannot read the file (无法读取文件)");
         goto cleanup;
     }
     char error[512];
     file = feed_csv_parse(bytes, size, error, sizeof error);
     if (!file) {
-        fprintf(stderr, "planctl feed push: %s: %s\n", path, error);
+        s_fail(json, path, feed_id, "BAD_CSV", "%s", error);
         goto cleanup;
     }
     id = feed_id ? strdup(feed_id) : feed_csv_default_id(unit, bytes, size);
@@ -388,7 +380,7 @@ s_push(int argc, char **argv)
     file->feed.dry_run = dry_run;
     if (file->feed.n_observations + file->feed.n_milestones == 0) {
         if (file->error_count == 0) {
-            fprintf(stderr, "planctl feed push: %s has no data rows (文件中没有数据行)\n", path);
+            s_fail(json, path, id, "EMPTY_FEED", "no data rows (文件中没有数据行)");
             goto cleanup;
         }
         //  Every row is wrong already: nothing to send, the report says why.
@@ -399,26 +391,25 @@ s_push(int argc, char **argv)
     long max_bytes = atol(s_env("PLANCTL_MAX_MESSAGE", "4194304"));
     size_t packed = protobuf_c_message_get_packed_size(&file->feed.base);
     if (max_bytes > 0 && packed > (size_t)max_bytes) {
-        fprintf(stderr,
-                "planctl feed push: %s is %zu bytes as a message, over the %ld-byte limit; "
-                "split the file (文件过大，请拆分后分别报送)\n",
-                path, packed, max_bytes);
+        s_fail(json, path, id, "MESSAGE_TOO_LARGE",
+               "%zu bytes as a message, over the %ld-byte limit; split the file "
+               "(文件过大，请拆分后分别报送)",
+               packed, max_bytes);
         goto cleanup;
     }
     char why[256];
     reply = feed_client_send(&client, &file->feed, why, sizeof why);
     if (!reply) {
-        fprintf(stderr, "planctl feed push: %s: nothing was sent: %s\n", path, why);
+        s_fail(json, path, id, "NOT_SENT", "nothing was sent: %s", why);
         goto cleanup;
     }
     if (reply->descriptor == &planwatch__v1__error__descriptor) {
         const Planwatch__V1__Error *e = (const Planwatch__V1__Error *)reply;
-        fprintf(stderr, "planctl feed push: %s: refused as a whole: %s %s\n", path, e->code,
-                e->message);
+        s_fail(json, path, id, e->code, "refused as a whole: %s %s", e->code, e->message);
         goto cleanup;
     }
     if (reply->descriptor != &planwatch__v1__receipt__descriptor) {
-        fprintf(stderr, "planctl feed push: unexpected answer %s\n", codec_type_name(reply));
+        s_fail(json, path, id, "BAD_ANSWER", "unexpected answer %s", codec_type_name(reply));
         goto cleanup;
     }
     const Planwatch__V1__Receipt *receipt = (const Planwatch__V1__Receipt *)reply;
