@@ -4,6 +4,7 @@
 #   make test        install what is missing, build, start the store, run every suite plain and
 #                    under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make             build bin/ingestd bin/evaluatord bin/alertd bin/planctl
+#   make deps        install the missing Debian packages (deps-demo: only what demo/up/certs need)
 #   make SANITIZE=address,undefined   the same build with sanitizers, into build/san/
 #   make db-start / db-stop           the private PostgreSQL cluster under var/ (unless DATABASE_URL)
 #   make lint fmt    cppcheck; clang-format in place
@@ -18,13 +19,20 @@ SHELL := /bin/bash
 VERSION := 0.1.0
 SERVICES := $(sort $(patsubst services/%/,%,$(dir $(wildcard services/*/*_main.c))))
 
+# Debian packages `make demo`, `make up` and `make certs` use (deps-demo installs the missing
+# ones): the compiler and the -dev libraries of the build, protobuf-c's generator, PostgreSQL 15
+# for the private store (initdb, pg_ctl, psql).
+DEMO_PKGS := gcc make pkg-config libc6-dev libczmq-dev libzmq3-dev libprotobuf-c-dev \
+             protobuf-c-compiler libpq-dev libcurl4-openssl-dev libjansson-dev \
+             postgresql-15 postgresql-client-15
+
 # Debian packages the build, the tests and the demo use; `make deps` installs the missing ones.
-# (chromium, libxml2-utils, fonts-wqy-microhei: check_report renders the bulletin in a real
-# browser, checks it with an XML parser, and screenshots it with Chinese glyphs. clang and
-# libclang-rt-14-dev: make fuzz, libFuzzer's runtime is only a Recommends of clang, which deps
-# does not install; valgrind: make memcheck.)
-DEB_PKGS := gcc make pkg-config libczmq-dev libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
-            libpq-dev check libsubunit-dev libcurl4-openssl-dev libjansson-dev postgresql-15 postgresql-client-15 \
+# (check, libsubunit-dev: the suites. chromium, libxml2-utils, fonts-wqy-microhei: check_report
+# renders the bulletin in a real browser, checks it with an XML parser, and screenshots it with
+# Chinese glyphs. clang and libclang-rt-14-dev: make fuzz, libFuzzer's runtime is only a
+# Recommends of clang, which deps does not install; valgrind: make memcheck. cppcheck,
+# clang-format, docker-compose: make test's lint, fmt-check and compose-check.)
+DEB_PKGS := $(DEMO_PKGS) check libsubunit-dev \
             chromium libxml2-utils fonts-wqy-microhei \
             clang libclang-rt-14-dev valgrind \
             cppcheck clang-format docker-compose \
@@ -100,7 +108,7 @@ BENCH_SRC := $(wildcard tests/bench_*.c)
 BENCH_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(BENCH_SRC))
 TESTUTIL_O := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/testutil*.c))
 
-.PHONY: all deps demo certs up down compose-check test test-run test-build db-start db-stop migrate lint fmt fmt-check clean fuzz \
+.PHONY: all deps deps-demo demo certs up down compose-check test test-run test-build db-start db-stop migrate lint fmt fmt-check clean fuzz \
         fuzz-build fuzz-replay memcheck memcheck-run chaos \
         distclean bench-ingest bench-eval bench-alert bench-report
 
@@ -134,20 +142,29 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TESTUTIL_O) $(SERVICE_LIBS) $(BUILD)/libc
 -include $(shell find build -name '*.d' 2>/dev/null)
 
 # --- dependencies ------------------------------------------------------------------------------
-deps:
-	@missing=$$(for p in $(DEB_PKGS); do \
+# deb_install LIST: installs the missing packages of LIST (as root), or says how (otherwise).
+define deb_install
+	@missing=$$(for p in $(1); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
 	done); \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" != 0 ]; then \
-	    echo "missing Debian packages; run: sudo apt-get install -y" $$missing; exit 1; \
+	    echo "missing Debian packages; run: sudo apt-get update && sudo apt-get install -y" \
+	        $$missing " (or: sudo make $@)"; exit 1; \
 	fi; \
-	echo "deps: installing" $$missing; \
+	echo "$@: installing" $$missing; \
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    --no-install-recommends $$missing >/dev/null
+endef
+
+deps:
+	$(call deb_install,$(DEB_PKGS))
+
+deps-demo:
+	$(call deb_install,$(DEMO_PKGS))
 
 # --- store -------------------------------------------------------------------------------------
-db-start: deps
+db-start: deps-demo
 	@if [ -z "$$DATABASE_URL" ]; then deploy/db.sh start planwatch planwatch_test; fi
 
 db-stop:
@@ -161,21 +178,28 @@ migrate: all db-start
 # --- deployment --------------------------------------------------------------------------------
 # `make demo` is the README's main command; `make up`/`make down` run docker-compose.yml's
 # configuration as local processes (deploy/up.sh); `make certs` fills deploy/certs/.
-demo: deps
+demo: deps-demo
 	$(MAKE) --no-print-directory all
 	deploy/demo/demo.sh
 
-certs: migrate
+certs: deps-demo
+	$(MAKE) --no-print-directory migrate
 	DATABASE_URL='$(DB_URL)' deploy/certs.sh
 
-up: all db-start certs
+up: deps-demo
+	$(MAKE) --no-print-directory certs
 	deploy/up.sh up
 
 down:
 	deploy/up.sh down
 
+# docker-compose.yml needs .env (PLANWATCH_DB_PASSWORD; alertd's env_file): validated on a copy
+# with a stand-in .env, so that it passes on a clean clone and never reads the real secrets.
 compose-check:
-	@PLANWATCH_DB_PASSWORD=compose-check docker-compose config -q && \
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && mkdir "$$tmp/deploy" && \
+	    cp docker-compose.yml "$$tmp/" && cp deploy/planwatch.env "$$tmp/deploy/" && \
+	    printf 'PLANWATCH_DB_PASSWORD=compose-check\n' >"$$tmp/.env" && \
+	    (cd "$$tmp" && docker-compose config -q) && \
 	    echo "compose-check: docker-compose.yml is valid (docker-compose config)"
 
 # --- tests -------------------------------------------------------------------------------------
