@@ -7,6 +7,10 @@
 # With DATABASE_URL set, planctl checks each unit against the stored catalog.
 # Existing keys are kept: run it again after adding a unit to deploy/plan/resp_units.csv and only
 # the new unit gets a key. Revoke a unit by deleting clients/UNIT.cert (new connections refused).
+# server/ and units/ are 0700 and the secret keys 0600, owned by whoever runs this: under
+# docker-compose the containers run as PLANWATCH_UID:PLANWATCH_GID from .env, so run it as that
+# operator (PLANWATCH_UID=$(id -u)); run as root, `chown -R 10001:10001 deploy/certs/server
+# deploy/certs/clients` afterwards for the image's default user.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
