@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 
 static alertd_config_t s_config;
+static alertd_setup_t s_setup; //  the data files the configuration names
 
 static const config_setting_t s_table[] = {
     {"DATABASE_URL", CONFIG_STRING, NULL, 0, 0, 1, "the store (libpq URL)", &s_config.database_url},
@@ -48,6 +49,16 @@ static const config_setting_t s_table[] = {
      "TEST ONLY: crash_after_commit or crash_after_send (SIGKILL itself once)", &s_config.fault},
 };
 
+//  The receivers, escalation and calendar files, read before the config line: a bad one is
+//  refused with one line per problem (alertd_setup_load prints them) and nothing else.
+static int
+s_check(void *args, char *error, size_t error_size)
+{
+    (void)error_size;
+    *error = '\0';
+    return alertd_setup_load(&s_setup, args);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -56,14 +67,11 @@ main(int argc, char **argv)
                       "alertd [--help | --version | --ping]",
                       "Turns the evaluator's status changes into alerts and delivers them to "
                       "the supervision office (省政府督查室): office stream, webhooks, e-mail.",
-                      &s_config.control_endpoint);
+                      &s_config.control_endpoint, s_check, &s_config);
     if (rc != SERVICE_RUN)
         return rc;
-    alertd_setup_t setup;
-    if (alertd_setup_load(&setup, &s_config) != 0)
-        return 2;
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    zactor_t *server = zactor_new(server_actor, &setup);
+    zactor_t *server = zactor_new(server_actor, &s_setup);
     char *status = server ? zstr_recv(server) : NULL;
     rc = status && !strcmp(status, "READY") ? 0 : 1;
     zstr_free(&status);
@@ -80,7 +88,7 @@ main(int argc, char **argv)
     }
     zactor_destroy(&server);
     curl_global_cleanup();
-    alertd_setup_free(&setup);
+    alertd_setup_free(&s_setup);
     log_info("alertd.exit", "status=%d", rc);
     return rc;
 }

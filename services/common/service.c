@@ -9,7 +9,8 @@
 
 int
 service_start(const char *name, int argc, char **argv, const config_setting_t *table, size_t count,
-              const char *usage, const char *summary, const char *const *control_endpoint)
+              const char *usage, const char *summary, const char *const *control_endpoint,
+              service_check_fn *check, void *check_args)
 {
     int ping = 0;
     for (int i = 1; i < argc; i++) {
@@ -48,6 +49,13 @@ service_start(const char *name, int argc, char **argv, const config_setting_t *t
         int rc = control_endpoint ? service_ping(*control_endpoint, 2000, &store_ok) : -1;
         printf("%s: %s\n", name, rc != 0 ? "no answer" : store_ok ? "ok" : "up, store unreachable");
         return rc == 0 && store_ok ? 0 : 1;
+    }
+    //  Before the config line: a bad setting is the one line the operator sees.
+    error[0] = '\0';
+    if (check && check(check_args, error, sizeof error) != 0) {
+        if (*error)
+            fprintf(stderr, "%s: %s\n", name, error);
+        return 2;
     }
     //  The CZMQ signal handler only sets zsys_interrupted; servers finish the message in hand.
     zsys_init();

@@ -31,6 +31,23 @@ static const config_setting_t s_table[] = {
      &s_config.load_streams},
 };
 
+//  EVAL_DUE_SOON_DAYS is a list the table cannot check: parsed here, before the config line.
+static int
+s_check(void *args, char *error, size_t error_size)
+{
+    evaluatord_config_t *c = args;
+    int n = judge_parse_leads(c->due_soon_text, c->leads, EVALUATORD_LEADS_MAX);
+    if (n < 0) {
+        snprintf(error, error_size,
+                 "EVAL_DUE_SOON_DAYS=%s: expected up to %d positive day counts separated by "
+                 "commas, e.g. 90,30,7",
+                 c->due_soon_text, EVALUATORD_LEADS_MAX);
+        return -1;
+    }
+    c->lead_count = (size_t)n;
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -38,18 +55,9 @@ main(int argc, char **argv)
                            "evaluatord [--help | --version | --ping]",
                            "Judges every target and reporting duty of the plan as of the store's "
                            "clock and publishes each status change to the alerter.",
-                           &s_config.control_endpoint);
+                           &s_config.control_endpoint, s_check, &s_config);
     if (rc != SERVICE_RUN)
         return rc;
-    int n = judge_parse_leads(s_config.due_soon_text, s_config.leads, EVALUATORD_LEADS_MAX);
-    if (n < 0) {
-        fprintf(stderr,
-                "evaluatord: EVAL_DUE_SOON_DAYS=%s: expected up to %d positive day "
-                "counts separated by commas, e.g. 90,30,7\n",
-                s_config.due_soon_text, EVALUATORD_LEADS_MAX);
-        return 2;
-    }
-    s_config.lead_count = (size_t)n;
     zactor_t *server = zactor_new(evaluatord_server_actor, &s_config);
     char *status = server ? zstr_recv(server) : NULL;
     rc = status && !strcmp(status, "READY") ? 0 : 1;

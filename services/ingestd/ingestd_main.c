@@ -7,6 +7,49 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+//  The settings the table cannot check, before the config line. The key files are read again
+//  when the server starts (ingestd_auth_new): these checks only make a deployment's usual
+//  mistakes (no certificates yet, a container user that cannot read them) one line.
+static int
+s_check(void *args, char *error, size_t error_size)
+{
+    const ingestd_config_t *c = args;
+    if (*c->fault && strcmp(c->fault, "crash_after_commit") != 0) {
+        snprintf(error, error_size, "INGEST_FAULT=%s: expected crash_after_commit or nothing",
+                 c->fault);
+        return -1;
+    }
+    struct stat st;
+    if (stat(c->clients_dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+        access(c->clients_dir, R_OK | X_OK) != 0) {
+        snprintf(error, error_size,
+                 "INGEST_CLIENTS_DIR=%s: not a readable directory of client public certificates",
+                 c->clients_dir);
+        return -1;
+    }
+    if (access(c->cert_path, R_OK) != 0) {
+        snprintf(error, error_size,
+                 "INGEST_CERT=%s: cannot read the server's secret certificate (make certs; "
+                 "under docker-compose, PLANWATCH_UID must own it)",
+                 c->cert_path);
+        return -1;
+    }
+    zcert_t *cert = zcert_load(c->cert_path);
+    static const char zero_key[] = "0000000000000000000000000000000000000000";
+    int secret = cert && strcmp(zcert_secret_txt(cert), zero_key) != 0;
+    zcert_destroy(&cert);
+    if (!secret) {
+        snprintf(error, error_size,
+                 "INGEST_CERT=%s: not a secret certificate (the file with a secret-key, "
+                 "server.cert_secret)",
+                 c->cert_path);
+        return -1;
+    }
+    return 0;
+}
 
 int
 main(int argc, char **argv)
@@ -38,14 +81,9 @@ main(int argc, char **argv)
     int rc = service_start("ingestd", argc, argv, table, count, "ingestd [--help|--version|--ping]",
                            "The one door for figures: authenticated feeds, validated, committed, "
                            "acknowledged.",
-                           &c.control_endpoint);
+                           &c.control_endpoint, s_check, &c);
     if (rc != SERVICE_RUN)
         return rc;
-    if (*c.fault && strcmp(c.fault, "crash_after_commit") != 0) {
-        fprintf(stderr, "ingestd: INGEST_FAULT=%s: expected crash_after_commit or nothing\n",
-                c.fault);
-        return 2;
-    }
     if (*c.fault)
         log_warnx("fault.armed", "fault=%s note=\"test only\"", c.fault);
     zactor_t *server = zactor_new(ingestd_server_actor, &c);
