@@ -1,16 +1,24 @@
 #!/bin/sh
 # up.sh - the docker-compose configuration as local processes, for machines without a Docker
-# engine (ours) and for the end-to-end tests: the same env file (deploy/planwatch.env), the same
-# commands, the same one-shot migration step, the same restart policy (a service that dies is
-# started again after a second, like `restart: unless-stopped`), the same health checks.
+# engine (ours) and for the end-to-end tests: the same env files, the same commands, the same
+# one-shot migration step, the same restart policy (a service that dies is started again after a
+# second, like `restart: unless-stopped`), the same health checks.
 #
-#   deploy/up.sh up       store, migrations + plan, ingestd, evaluatord, alertd; waits until healthy
-#   deploy/up.sh down     stops the three services (SIGTERM: each finishes the message in hand)
-#   deploy/up.sh status   one line per service
-#   deploy/up.sh env      prints the environment the services get (DATABASE_URL hidden)
+#   deploy/up.sh up           store, migrations + plan, ingestd, evaluatord, alertd; waits until
+#                             healthy
+#   deploy/up.sh down         stops the three services (SIGTERM: each finishes the message in hand)
+#   deploy/up.sh status       one line per service
+#   deploy/up.sh env SERVICE  prints the environment SERVICE (ingestd, evaluatord, alertd, migrate)
+#                             is started with, sorted, DATABASE_URL's value hidden
 #
-# The one difference from docker-compose.yml is where the store is: DATABASE_URL if exported,
-# else the private cluster under var/ (deploy/db.sh). Logs: var/log/<service>.log.
+# Each service starts with a clean environment, nothing of the caller's: the variables of
+# deploy/planwatch.env (env_file of every service in docker-compose.yml), for alertd also those
+# of .env if it exists (its env_file: the webhook and SMTP secrets receivers.csv names), then
+# DATABASE_URL, PATH and HOME. The differences from docker-compose.yml: DATABASE_URL is the
+# exported one, else the private cluster under var/ (deploy/db.sh); PATH is Debian's default and
+# HOME the caller's (the image's own PATH, HOME /opt/planwatch, PLAN_DIR and MIGRATIONS_DIR, none
+# of which the services read); files are found relative to the checkout instead of /opt/planwatch.
+# Logs: var/log/<service>.log.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,10 +28,9 @@ run=$top/var/run
 logs=$top/var/log
 services="ingestd evaluatord alertd"
 
-set -a
+# For up.sh's own checks (INGEST_CERT); the services get the file through clean_exec.
 # shellcheck source=planwatch.env
 . "$top/deploy/planwatch.env"
-set +a
 if [ -z "${DATABASE_URL:-}" ]; then
     DATABASE_URL=$("$top/deploy/db.sh" url planwatch)
     export DATABASE_URL
@@ -31,6 +38,27 @@ if [ -z "${DATABASE_URL:-}" ]; then
 else
     private=0
 fi
+
+# clean_exec SERVICE CMD...: replaces this shell by CMD with the environment docker-compose.yml
+# gives SERVICE and nothing else (env_file entries are read as compose's dotenv reader reads them
+# for plain NAME=value lines; a later file wins; DATABASE_URL, like compose's `environment`, wins
+# over both). Run in the background, the process keeps the pid $! names, so signals reach it.
+clean_exec()
+{
+    svc=$1
+    shift
+    dotenv=
+    if [ "$svc" = alertd ] && [ -f "$top/.env" ]; then
+        dotenv=$top/.env
+    fi
+    exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME="${HOME:-/}" \
+        /bin/sh -c 'set -a; . "$1"; if [ -n "$2" ]; then . "$2"; fi; DATABASE_URL=$3; set +a
+            unset PWD; shift 3; exec "$@"' \
+        clean_exec "$top/deploy/planwatch.env" "$dotenv" "$DATABASE_URL" "$@"
+}
+
+# run_clean SERVICE CMD...: clean_exec in a subshell, for commands up.sh waits for.
+run_clean() { (clean_exec "$@"); }
 
 # supervise NAME: runs the service again whenever it exits, until var/run/NAME.stop appears.
 # The supervisor takes no signal itself: `down` signals the service, so that `wait` here returns
@@ -41,7 +69,7 @@ supervise()
     rm -f "$run/$name.stop" "$run/$name.signalled"
     (
         while [ ! -f "$run/$name.stop" ]; do
-            "$bin/$name" >>"$logs/$name.log" 2>&1 &
+            clean_exec "$name" "$bin/$name" >>"$logs/$name.log" 2>&1 &
             child=$!
             echo "$child" >"$run/$name.pid"
             rc=0
@@ -69,8 +97,8 @@ s_up()
     fi
     [ "$private" = 1 ] && "$top/deploy/db.sh" start planwatch >/dev/null
     # the one-shot step of docker-compose.yml (service 'migrate')
-    "$bin/planctl" migrate >/dev/null
-    "$bin/planctl" plan load "$top/deploy/plan" >/dev/null
+    run_clean migrate "$bin/planctl" migrate >/dev/null
+    run_clean migrate "$bin/planctl" plan load deploy/plan >/dev/null
     for s in $services; do
         if s_alive "$s"; then
             echo "up: $s already running"
@@ -81,7 +109,7 @@ s_up()
     # healthy when every --ping answers (the compose healthchecks run the same command)
     for s in $services; do
         i=0
-        until "$bin/$s" --ping >/dev/null 2>&1; do
+        until run_clean "$s" "$bin/$s" --ping >/dev/null 2>&1; do
             i=$((i + 1))
             if [ $i -ge 100 ]; then
                 echo "up: $s does not answer --ping; see $logs/$s.log" >&2
@@ -131,7 +159,7 @@ s_status()
 {
     rc=0
     for s in $services; do
-        if s_alive "$s" && "$bin/$s" --ping >/dev/null 2>&1; then
+        if s_alive "$s" && run_clean "$s" "$bin/$s" --ping >/dev/null 2>&1; then
             echo "$s: healthy (pid $(cat "$run/$s.pid" 2>/dev/null || echo '?'))"
         elif s_alive "$s"; then
             echo "$s: starting or unhealthy"
@@ -148,9 +176,18 @@ case "${1:-}" in
 up) s_up ;;
 down) s_down ;;
 status) s_status ;;
-env) env | grep -E '^(LOG_LEVEL|INGEST_|EVAL_|ALERT_)' | sort; echo "DATABASE_URL=(set)" ;;
+env)
+    case "${2:-}" in
+    ingestd | evaluatord | alertd | migrate) ;;
+    *)
+        echo "usage: $0 env ingestd|evaluatord|alertd|migrate" >&2
+        exit 2
+        ;;
+    esac
+    run_clean "$2" env | sed 's/^DATABASE_URL=.*/DATABASE_URL=(set)/' | LC_ALL=C sort
+    ;;
 *)
-    echo "usage: $0 up|down|status|env" >&2
+    echo "usage: $0 up|down|status|env SERVICE" >&2
     exit 2
     ;;
 esac

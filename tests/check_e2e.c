@@ -3,6 +3,8 @@
     one-shot migration, the restart loop), driven only through planctl as its users drive it:
     a department reports a milestone, a city sends a feed with a bad row, the office reads the
     status and the alerts; a service killed with -9 comes back; `down` stops everything cleanly.
+    And the environment up.sh starts each service with is the one `docker-compose config` gives
+    it: the same variables, nothing of the caller's (but DATABASE_URL, PATH and HOME).
 
     It uses the real ports 7701-7715 of the env file: it refuses to run when something already
     listens there (a `make up` or `make demo` in progress). */
@@ -237,6 +239,86 @@ START_TEST(test_e2e_full_round_through_make_up)
 }
 END_TEST
 
+//  The environment docker-compose.yml gives service, as `docker-compose config` run in dir
+//  resolves it (env_file entries merged into environment): sorted NAME=value lines, DATABASE_URL
+//  left out (compose builds it from PLANWATCH_DB_PASSWORD, up.sh takes the caller's). Owned.
+static char *
+s_compose_env(const char *dir, const char *service)
+{
+    char command[PATH_MAX * 2];
+    snprintf(command, sizeof command,
+             "cd '%s' && docker-compose config | python3 -c \"import sys, yaml;"
+             " e = yaml.safe_load(sys.stdin)['services'][sys.argv[1]].get('environment') or {};"
+             " sys.stdout.write(''.join('%%s=%%s\\n' %% (k, e[k]) for k in sorted(e)"
+             " if k != 'DATABASE_URL'))\" %s",
+             dir, service);
+    int status = 0;
+    char *out = testutil_capture(command, &status);
+    ck_assert_msg(status == 0, "docker-compose config in %s: exit %d", dir, status);
+    return out;
+}
+
+//  The environment `deploy/up.sh env SERVICE` of dir's copy gives service, with a caller's
+//  environment full of settings that must not reach it: sorted NAME=value lines without
+//  DATABASE_URL, PATH and HOME. Owned.
+static char *
+s_up_env(const char *dir, const char *service)
+{
+    char command[PATH_MAX * 2];
+    snprintf(command, sizeof command,
+             "cd / && DATABASE_URL=postgresql:///e2e INGEST_MAX_MESSAGE=2048 LOG_LEVEL=debug"
+             " E2E_CALLER_ONLY=leak '%s/deploy/up.sh' env %s"
+             " | grep -v -E '^(DATABASE_URL|PATH|HOME)='",
+             dir, service);
+    int status = 0;
+    char *out = testutil_capture(command, &status);
+    ck_assert_msg(status == 0, "up.sh env %s: exit %d", service, status);
+    return out;
+}
+
+//  `make up` runs what compose would: for each service, up.sh's environment equals the one
+//  `docker-compose config` yields (compared on a copy of the files with a stand-in .env, so that
+//  a developer's own .env is neither needed nor read). Where the two must differ, up.sh's header
+//  says why: DATABASE_URL, PATH and HOME are left out here.
+START_TEST(test_e2e_up_env_is_compose_env)
+{
+    if (testutil_sh("command -v docker-compose >/dev/null && python3 -c 'import yaml'") != 0) {
+        fprintf(stderr, "e2e: docker-compose (make deps installs it) is missing: the comparison of"
+                        " up.sh's environment with docker-compose config's is skipped\n");
+        return;
+    }
+    char *dir = testutil_tempdir();
+    char command[PATH_MAX * 4];
+    snprintf(command, sizeof command,
+             "cd %s && mkdir '%s/deploy' && cp docker-compose.yml '%s/' &&"
+             " cp deploy/planwatch.env deploy/up.sh '%s/deploy/' &&"
+             " printf 'PLANWATCH_DB_PASSWORD=e2e\\nPLANWATCH_UID=4321\\nE2E_HOOK_SECRET=s3cret\\n'"
+             " >'%s/.env'",
+             testutil_repo_path(""), dir, dir, dir, dir);
+    ck_assert_int_eq(testutil_sh(command), 0);
+    const char *services[] = {"ingestd", "evaluatord", "alertd", "migrate"};
+    for (int i = 0; i < 4; i++) {
+        char *compose = s_compose_env(dir, services[i]);
+        char *up = s_up_env(dir, services[i]);
+        ck_assert_msg(strstr(compose, "LOG_LEVEL=info\n"),
+                      "%s: no LOG_LEVEL in docker-compose config's environment:\n%s", services[i],
+                      compose);
+        ck_assert_msg(strcmp(compose, up) == 0,
+                      "%s: up.sh's environment differs from docker-compose's\n"
+                      "compose:\n%s\nup.sh:\n%s",
+                      services[i], compose, up);
+        //  .env is alertd's env_file only: the receivers' secrets reach alertd and no one else
+        int secret = strstr(up, "E2E_HOOK_SECRET=s3cret\n") != NULL;
+        ck_assert_int_eq(secret, strcmp(services[i], "alertd") == 0);
+        ck_assert_ptr_null(strstr(up, "E2E_CALLER_ONLY"));
+        free(compose);
+        free(up);
+    }
+    testutil_rmdir(dir);
+    free(dir);
+}
+END_TEST
+
 static Suite *
 e2e_suite(void)
 {
@@ -244,6 +326,7 @@ e2e_suite(void)
     TCase *core = tcase_create("core");
     tcase_set_timeout(core, 300);
     tcase_add_test(core, test_e2e_full_round_through_make_up);
+    tcase_add_test(core, test_e2e_up_env_is_compose_env);
     suite_add_tcase(s, core);
     return s;
 }
