@@ -483,6 +483,39 @@ START_TEST(test_evaluatord_reconnect_and_garbage)
 }
 END_TEST
 
+//  SIGINT (Ctrl-C in a terminal) stops it as SIGTERM does: the round in hand finished, exit 0.
+START_TEST(test_evaluatord_sigint_exits_0)
+{
+    env_t e;
+    s_env_init(&e, "2024-06-30", 100);
+    s_start(&e);
+    s_wait_as_of(&e, "2024-06-30");
+    ck_assert_int_eq(s_stop(&e, SIGINT), 0);
+    s_env_end(&e);
+}
+END_TEST
+
+//  A bad setting is exactly one line on stderr, naming the variable, and exit status 2.
+START_TEST(test_evaluatord_bad_config_one_line)
+{
+    static const char *const settings[] = {"EVAL_DUE_SOON_DAYS=90,x", "EVAL_TICK_MS=0",
+                                           "EVAL_PUB_ENDPOINT=7703", "LOG_LEVEL=loud"};
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+        char command[1024];
+        snprintf(command, sizeof command, "DATABASE_URL='%s' %s %s 2>&1 >/dev/null",
+                 testutil_db_url(), settings[i], testutil_bin("evaluatord"));
+        int status = -1;
+        char *err = testutil_capture(command, &status);
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(settings[i], "="), settings[i]);
+        ck_assert_msg(status == 2, "%s: exit %d", settings[i], status);
+        ck_assert_msg(*err && strchr(err, '\n') == err + strlen(err) - 1 && strstr(err, name),
+                      "%s: not one line naming it: %s", settings[i], err);
+        free(err);
+    }
+}
+END_TEST
+
 static Suite *
 evaluatord_suite(void)
 {
@@ -499,6 +532,8 @@ evaluatord_suite(void)
     tcase_set_timeout(errors, 60);
     tcase_add_test(errors, test_evaluatord_reconnect_and_garbage);
     tcase_add_test(errors, test_evaluatord_bad_config);
+    tcase_add_test(errors, test_evaluatord_sigint_exits_0);
+    tcase_add_test(errors, test_evaluatord_bad_config_one_line);
     suite_add_tcase(s, errors);
     return s;
 }
