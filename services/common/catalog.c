@@ -97,8 +97,10 @@ catalog_destroy(catalog_t **self_p)
     }
     for (size_t i = 0; i < self->targets.count; i++) {
         target_t *t = self->targets.items[i];
-        free(t->code), free(t->task), free(t->indicator), free(t->unit), free(t->scope);
-        free(t->text), free(t);
+        for (size_t j = 0; j < t->unit_count; j++)
+            free(t->units[j].unit);
+        free(t->units), free(t->code), free(t->task), free(t->indicator), free(t->unit);
+        free(t->scope), free(t->text), free(t);
     }
     table_t *tables[] = {&self->orgs, &self->units, &self->tasks, &self->indicators,
                          &self->targets};
@@ -212,6 +214,38 @@ catalog_unit_shares_task(const catalog_t *self, const char *unit, const char *ta
     return false;
 }
 
+const task_unit_t *
+catalog_target_units(const catalog_t *self, const target_t *target, size_t *count)
+{
+    *count = 0;
+    if (!target)
+        return NULL;
+    if (target->unit_count) {
+        *count = target->unit_count;
+        return target->units;
+    }
+    const task_t *task = catalog_task(self, target->task);
+    if (!task)
+        return NULL;
+    *count = task->unit_count;
+    return task->units;
+}
+
+bool
+catalog_unit_shares_target(const catalog_t *self, const char *unit, const target_t *target)
+{
+    if (!target)
+        return false;
+    if (!target->unit_count)
+        return catalog_unit_shares_task(self, unit, target->task);
+    for (size_t i = 0; i < target->unit_count; i++)
+        if (strcmp(target->units[i].unit, unit) == 0)
+            return true;
+    const task_t *group = catalog_task_group(self, catalog_task(self, target->task));
+    return group && strcmp(group->code, target->task) != 0 &&
+           catalog_unit_shares_task(self, unit, group->code);
+}
+
 bool
 catalog_unit_reports(const catalog_t *self, const char *unit_code, const indicator_t *indicator,
                      const char *org)
@@ -286,6 +320,7 @@ ENUM_NAMES(catalog_unit_kind_name, catalog_unit_kind_parse, unit_kind_t, "dept",
 ENUM_NAMES(catalog_task_kind_name, catalog_task_kind_parse, task_kind_t, "goal", "group", "task",
            "safeguard", "landmark")
 ENUM_NAMES(catalog_role_name, catalog_role_parse, unit_role_t, "lead", "co")
+ENUM_NAMES(catalog_projection_name, catalog_projection_parse, projection_t, "compound", "linear")
 
 // ---------------------------------------------------------------------------------------------
 //  Builders
@@ -390,9 +425,24 @@ catalog_add_target(catalog_t *self, const target_t *fields)
     t->unit = s_dup(fields->unit);
     t->scope = s_dup(fields->scope);
     t->text = s_dup(fields->text);
+    t->units = NULL;
+    t->unit_count = 0;
     if (s_table_add(&self->targets, t->code, t) == 0)
         return t;
     free(t->code), free(t->task), free(t->indicator), free(t->unit), free(t->scope);
     free(t->text), free(t);
     return NULL;
+}
+
+int
+catalog_add_target_unit(target_t *target, const char *unit, unit_role_t role, bool inferred)
+{
+    for (size_t i = 0; i < target->unit_count; i++)
+        if (strcmp(target->units[i].unit, unit) == 0)
+            return -1;
+    task_unit_t *units = realloc(target->units, (target->unit_count + 1) * sizeof *units);
+    assert(units);
+    target->units = units;
+    target->units[target->unit_count++] = (task_unit_t){s_dup(unit), role, inferred};
+    return 0;
 }

@@ -33,6 +33,8 @@ typedef enum {
 } target_kind_t;
 #define TARGET_KIND_COUNT 6
 typedef enum { CMP_GE = 0, CMP_GT = 1, CMP_LE = 2, CMP_LT = 3 } cmp_t;
+//  How a series is projected to a deadline (services/evaluatord/README.md, "Projection and P").
+typedef enum { PROJECTION_COMPOUND = 0, PROJECTION_LINEAR = 1 } projection_t;
 
 #define NATION_ORG   "100000"
 #define PROVINCE_ORG "430000"
@@ -68,21 +70,22 @@ typedef struct {
 } task_t;
 
 typedef struct {
-    char *code;            //  "HTE_COUNT"
-    char *name;            //  Chinese name
-    char *unit;            //  Chinese unit, "家", "%", "亿元"
-    period_type_t period;  //  year, quarter or month
-    agg_rule_t agg;        //  how city values add up to the province
-    char *numerator;       //  for AGG_RATIO: indicator code of the summed numerator
-    char *denominator;     //  for AGG_RATIO: indicator code of the summed denominator
-    double scale;          //  for AGG_RATIO: province = scale * sum(num) / sum(den)
-    bool nonneg;           //  negative values are impossible
-    bool percent;          //  the value is a percentage in 0-100
-    period_t first_period; //  the first period data is expected for
-    int due_months;        //  months after a period's end its figure is due
-    bool by_cities;        //  each city government reports its own org unit
-    char **reporters;      //  other units expected to report (unit codes)
-    size_t reporter_count; //  entries in reporters
+    char *code;              //  "HTE_COUNT"
+    char *name;              //  Chinese name
+    char *unit;              //  Chinese unit, "家", "%", "亿元"
+    period_type_t period;    //  year, quarter or month
+    agg_rule_t agg;          //  how city values add up to the province
+    char *numerator;         //  for AGG_RATIO: indicator code of the summed numerator
+    char *denominator;       //  for AGG_RATIO: indicator code of the summed denominator
+    double scale;            //  for AGG_RATIO: province = scale * sum(num) / sum(den)
+    bool nonneg;             //  negative values are impossible
+    bool percent;            //  the value is a percentage in 0-100
+    period_t first_period;   //  the first period data is expected for
+    int due_months;          //  months after a period's end its figure is due
+    bool by_cities;          //  each city government reports its own org unit
+    char **reporters;        //  other units expected to report (unit codes)
+    size_t reporter_count;   //  entries in reporters
+    projection_t projection; //  compound (default) or linear: counts that can start at 0
 } indicator_t;
 
 typedef struct {
@@ -99,6 +102,8 @@ typedef struct {
     day_t deadline;     //  the day by which it must be met
     char *scope;        //  org unit it applies to
     char *text;         //  the seed's phrase
+    task_unit_t *units; //  its own responsible units (target_units.csv), NULL: the task's
+    size_t unit_count;  //  entries in units
 } target_t;
 
 typedef struct catalog_t catalog_t;
@@ -136,6 +141,16 @@ const task_t *catalog_task_group(const catalog_t *self, const task_t *task);
 //  True when the unit is named (lead or co) for the task, or for its group.
 bool catalog_unit_shares_task(const catalog_t *self, const char *unit, const char *task);
 
+//  The units responsible for a target, in order: its own (target_units.csv) when it has any,
+//  else its task's. Every reader of a target's lead and co units goes through this. Sets *count;
+//  returns a borrowed array (NULL when there is none).
+const task_unit_t *catalog_target_units(const catalog_t *self, const target_t *target,
+                                        size_t *count);
+
+//  True when the unit is one of the target's units (catalog_target_units), or is named for the
+//  target's task group.
+bool catalog_unit_shares_target(const catalog_t *self, const char *unit, const target_t *target);
+
 //  True when the unit is expected to report the indicator for the org unit: a city government
 //  for its own city when by_cities, a listed reporter for its own org.
 bool catalog_unit_reports(const catalog_t *self, const char *unit, const indicator_t *indicator,
@@ -161,6 +176,8 @@ const char *catalog_task_kind_name(task_kind_t kind);
 int catalog_task_kind_parse(const char *name, task_kind_t *out);
 const char *catalog_role_name(unit_role_t role);
 int catalog_role_parse(const char *name, unit_role_t *out);
+const char *catalog_projection_name(projection_t projection);
+int catalog_projection_parse(const char *name, projection_t *out);
 
 //  Builders used by the parsers. Each copies its strings; the add functions return the new
 //  entry (owned by the catalog) or NULL when the code is already present.
@@ -175,11 +192,14 @@ int catalog_add_task_unit(catalog_t *self, task_t *task, const char *unit, unit_
 indicator_t *catalog_add_indicator(catalog_t *self, const indicator_t *fields);
 int catalog_add_reporter(indicator_t *indicator, const char *unit);
 target_t *catalog_add_target(catalog_t *self, const target_t *fields);
+//  Adds a unit of the target's own (overriding its task's). Returns 0, or -1 when the unit is
+//  already listed for the target.
+int catalog_add_target_unit(target_t *target, const char *unit, unit_role_t role, bool inferred);
 
 //  Reads and validates the CSV files of dir (org_units.csv, resp_units.csv, tasks.csv,
-//  task_units.csv, indicators.csv, targets.csv). Returns an owned catalog, or NULL when any
-//  file is bad; then errors (if not NULL; an autofree zlist) receives one line per problem:
-//  "FILE:LINE: FIELD: reason".
+//  task_units.csv, indicators.csv, targets.csv and, when present, target_units.csv). Returns an
+//  owned catalog, or NULL when any file is bad; then errors (if not NULL; an autofree zlist)
+//  receives one line per problem: "FILE:LINE: FIELD: reason".
 catalog_t *catalog_load_files(const char *dir, zlist_t *errors);
 
 //  Replaces the catalog in the store with this one, in one transaction. Refuses (and changes

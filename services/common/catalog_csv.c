@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 //  State of one load: where we are and what went wrong.
 typedef struct {
@@ -335,6 +336,8 @@ s_load_indicators(load_t *ld)
     char *text = s_open(ld, "indicators.csv", header);
     if (!text)
         return;
+    //  Optional: a catalog without the column projects every series compound.
+    int projection_col = csv_find(ld->csv, "projection");
     zlist_t *ratios = zlist_new(); //  "line|code" of ratio indicators, checked at the end
     zlist_autofree(ratios);
     while (s_next(ld)) {
@@ -373,6 +376,9 @@ s_load_indicators(load_t *ld)
                     s_col(ld, 11));
         else
             x.due_months = (int)due;
+        const char *projection = csv_field(ld->csv, projection_col);
+        if (*projection && catalog_projection_parse(projection, &x.projection))
+            s_error(ld, line, "projection", "'%s' is not compound or linear", projection);
         if (ld->error_count != bad)
             continue;
         //  reporters: "cities" and/or unit codes, ';'-separated
@@ -477,6 +483,47 @@ s_load_targets(load_t *ld)
     s_close(ld, &text);
 }
 
+//  target_units.csv (optional): units that replace a target's task units for that target.
+static void
+s_load_target_units(load_t *ld)
+{
+    static const char *const header[] = {"target", "unit", "role", NULL};
+    char path[4096];
+    snprintf(path, sizeof path, "%s/target_units.csv", ld->dir);
+    if (access(path, F_OK) != 0)
+        return;
+    char *text = s_open(ld, "target_units.csv", header);
+    if (!text)
+        return;
+    int source_col = csv_find(ld->csv, "source"); //  optional: seed (default) or inferred
+    while (s_next(ld)) {
+        int line = csv_line(ld->csv);
+        target_t *target = (target_t *)catalog_target(ld->cat, s_col(ld, 0));
+        unit_role_t role;
+        const char *source = csv_field(ld->csv, source_col);
+        if (!target) {
+            s_error(ld, line, "target", "unknown target '%s'", s_col(ld, 0));
+            continue;
+        }
+        if (!catalog_unit(ld->cat, s_col(ld, 1))) {
+            s_error(ld, line, "unit", "unknown unit '%s'", s_col(ld, 1));
+            continue;
+        }
+        if (catalog_role_parse(s_col(ld, 2), &role)) {
+            s_error(ld, line, "role", "'%s' is not lead or co", s_col(ld, 2));
+            continue;
+        }
+        if (*source && strcmp(source, "seed") && strcmp(source, "inferred")) {
+            s_error(ld, line, "source", "'%s' is not seed or inferred", source);
+            continue;
+        }
+        if (catalog_add_target_unit(target, s_col(ld, 1), role, source[0] == 'i'))
+            s_error(ld, line, "unit", "'%s' listed twice for target %s", s_col(ld, 1),
+                    target->code);
+    }
+    s_close(ld, &text);
+}
+
 catalog_t *
 catalog_load_files(const char *dir, zlist_t *errors)
 {
@@ -490,6 +537,7 @@ catalog_load_files(const char *dir, zlist_t *errors)
     s_load_task_units(&ld);
     s_load_indicators(&ld);
     s_load_targets(&ld);
+    s_load_target_units(&ld);
     if (ld.error_count) {
         catalog_destroy(&ld.cat);
         return NULL;

@@ -108,7 +108,7 @@ s_copy_indicators(PGconn *conn, const catalog_t *cat)
 {
     db_copy_t *copy = db_copy_begin(
         conn, "COPY indicator (code, name, unit, period, agg, numerator, denominator, scale,"
-              " nonneg, percent, first_period, due_months, by_cities, ord) FROM STDIN");
+              " nonneg, percent, first_period, due_months, by_cities, projection, ord) FROM STDIN");
     if (!copy)
         return -1;
     for (size_t i = 0; i < catalog_indicator_count(cat); i++) {
@@ -127,6 +127,7 @@ s_copy_indicators(PGconn *conn, const catalog_t *cat)
         db_copy_field(copy, period_format(&x->first_period, period));
         s_field_int(copy, x->due_months);
         s_field_bool(copy, x->by_cities);
+        db_copy_field(copy, catalog_projection_name(x->projection));
         s_field_int(copy, (long)i);
         db_copy_row_end(copy);
     }
@@ -181,6 +182,22 @@ s_copy_targets(PGconn *conn, const catalog_t *cat)
         s_field_int(copy, (long)i);
         db_copy_row_end(copy);
     }
+    if (db_copy_end(&copy) < 0)
+        return -1;
+    copy = db_copy_begin(conn, "COPY target_unit (target, unit, role, inferred, ord) FROM STDIN");
+    if (!copy)
+        return -1;
+    for (size_t i = 0; i < catalog_target_count(cat); i++) {
+        const target_t *t = catalog_target_at(cat, i);
+        for (size_t j = 0; j < t->unit_count; j++) {
+            db_copy_field(copy, t->code);
+            db_copy_field(copy, t->units[j].unit);
+            db_copy_field(copy, catalog_role_name(t->units[j].role));
+            s_field_bool(copy, t->units[j].inferred);
+            s_field_int(copy, (long)j);
+            db_copy_row_end(copy);
+        }
+    }
     return db_copy_end(&copy) < 0 ? -1 : 0;
 }
 
@@ -199,10 +216,10 @@ catalog_store(PGconn *conn, const catalog_t *self, zlist_t *errors)
         s_report(errors, "store: cannot begin a transaction");
         return -1;
     }
-    static const char *const deletes[] = {"DELETE FROM target",    "DELETE FROM indicator_reporter",
-                                          "DELETE FROM indicator", "DELETE FROM task_unit",
-                                          "DELETE FROM task",      "DELETE FROM resp_unit",
-                                          "DELETE FROM org_unit"};
+    static const char *const deletes[] = {"DELETE FROM target_unit",        "DELETE FROM target",
+                                          "DELETE FROM indicator_reporter", "DELETE FROM indicator",
+                                          "DELETE FROM task_unit",          "DELETE FROM task",
+                                          "DELETE FROM resp_unit",          "DELETE FROM org_unit"};
     int rc = 0;
     for (size_t i = 0; i < sizeof deletes / sizeof deletes[0] && rc == 0; i++)
         rc = db_exec(conn, deletes[i], 0, NULL);
@@ -321,7 +338,8 @@ catalog_read(PGconn *conn)
 
     res = db_query(conn,
                    "SELECT code, name, unit, period, agg, numerator, denominator, scale, nonneg,"
-                   " percent, first_period, due_months, by_cities FROM indicator ORDER BY ord",
+                   " percent, first_period, due_months, by_cities, projection FROM indicator"
+                   " ORDER BY ord",
                    0, NULL);
     if (!res)
         goto cleanup;
@@ -340,6 +358,7 @@ catalog_read(PGconn *conn)
         period_parse(s_get(res, i, "first_period"), x.period, &x.first_period);
         x.due_months = atoi(s_get(res, i, "due_months"));
         x.by_cities = s_get(res, i, "by_cities")[0] == 't';
+        catalog_projection_parse(s_get(res, i, "projection"), &x.projection);
         catalog_add_indicator(cat, &x);
     }
     PQclear(res);
@@ -379,6 +398,22 @@ catalog_read(PGconn *conn)
         t.scope = (char *)s_get(res, i, "scope");
         t.text = (char *)s_get(res, i, "text");
         catalog_add_target(cat, &t);
+    }
+    PQclear(res);
+
+    res = db_query(conn,
+                   "SELECT tu.target, tu.unit, tu.role, tu.inferred FROM target_unit tu"
+                   " JOIN target t ON t.code = tu.target ORDER BY t.ord, tu.ord",
+                   0, NULL);
+    if (!res)
+        goto cleanup;
+    for (int i = 0; i < PQntuples(res); i++) {
+        unit_role_t role = ROLE_CO;
+        catalog_role_parse(s_get(res, i, "role"), &role);
+        target_t *target = (target_t *)catalog_target(cat, s_get(res, i, "target"));
+        if (target)
+            catalog_add_target_unit(target, s_get(res, i, "unit"), role,
+                                    s_get(res, i, "inferred")[0] == 't');
     }
     ok = 1;
 
