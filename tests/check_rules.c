@@ -32,6 +32,7 @@ typedef struct {
     double progress;       //  expected P (NONE: undefined)
     double projection;     //  expected projection (NONE: none)
     double value;          //  expected judged figure (NONE: none)
+    projection_t proj;     //  the indicator's projection
 } rule_case_t;
 
 static const rule_case_t s_cases[] = {
@@ -54,7 +55,8 @@ static const rule_case_t s_cases[] = {
      false,
      NONE,
      NONE,
-     14100},
+     14100,
+     PROJECTION_COMPOUND},
     {"level compound projection ON_TRACK",
      TARGET_LEVEL,
      CMP_GE,
@@ -73,7 +75,8 @@ static const rule_case_t s_cases[] = {
      false,
      1.0441633230399445,
      14132.489969119833,
-     13000},
+     13000,
+     PROJECTION_COMPOUND},
     {"level missing middle year: CAGR over the years between",
      TARGET_LEVEL,
      CMP_GE,
@@ -92,7 +95,8 @@ static const rule_case_t s_cases[] = {
      false,
      0.8284215618131912,
      13485.264685439573,
-     12600},
+     12600,
+     PROJECTION_COMPOUND},
     {"level slow growth OFF_TRACK",
      TARGET_LEVEL,
      CMP_GE,
@@ -111,7 +115,8 @@ static const rule_case_t s_cases[] = {
      false,
      0.20365840220385567,
      11610.975206611567,
-     11200},
+     11200,
+     PROJECTION_COMPOUND},
     {"level falling series: negative P, OFF_TRACK",
      TARGET_LEVEL,
      CMP_GE,
@@ -130,7 +135,8 @@ static const rule_case_t s_cases[] = {
      false,
      -0.47761707988980684,
      9567.14876033058,
-     10500},
+     10500,
+     PROJECTION_COMPOUND},
     {"level one data point: no trend, NO_DATA",
      TARGET_LEVEL,
      CMP_GE,
@@ -149,7 +155,8 @@ static const rule_case_t s_cases[] = {
      false,
      NONE,
      NONE,
-     11000},
+     11000,
+     PROJECTION_COMPOUND},
     {"level zero baseline: linear projection",
      TARGET_LEVEL,
      CMP_GE,
@@ -168,7 +175,68 @@ static const rule_case_t s_cases[] = {
      false,
      1.2,
      6,
-     2},
+     2,
+     PROJECTION_COMPOUND},
+    {"count 1->2, goal 5 by 2025: linear, proj 4, P 0.75, AT_RISK",
+     TARGET_LEVEL,
+     CMP_GE,
+     5,
+     0,
+     0,
+     2025,
+     false,
+     false,
+     2,
+     {Y(2022, 1), Y(2023, 2)},
+     0,
+     {{0}},
+     STATUS_AT_RISK,
+     REASON_NONE,
+     false,
+     0.75,
+     4,
+     2,
+     PROJECTION_LINEAR},
+    {"count 1->2, goal 5 by 2025 projected compound: proj 8, P 1.75, ON_TRACK",
+     TARGET_LEVEL,
+     CMP_GE,
+     5,
+     0,
+     0,
+     2025,
+     false,
+     false,
+     2,
+     {Y(2022, 1), Y(2023, 2)},
+     0,
+     {{0}},
+     STATUS_ON_TRACK,
+     REASON_NONE,
+     false,
+     1.75,
+     8,
+     2,
+     PROJECTION_COMPOUND},
+    {"P exactly 0.95 in arithmetic (baseline 0, goal 3, projection 2.85): ON_TRACK",
+     TARGET_LEVEL,
+     CMP_GE,
+     3,
+     0,
+     0,
+     2025,
+     false,
+     false,
+     2,
+     {Y(2022, 0), Y(2023, 0.95)},
+     0,
+     {{0}},
+     STATUS_ON_TRACK,
+     REASON_NONE,
+     false,
+     0.95,
+     2.85,
+     0.95,
+     PROJECTION_LINEAR},
     {"level no figure yet",
      TARGET_LEVEL,
      CMP_GE,
@@ -187,7 +255,8 @@ static const rule_case_t s_cases[] = {
      false,
      NONE,
      NONE,
-     NONE},
+     NONE,
+     PROJECTION_COMPOUND},
     {"level on the deadline day: still in time",
      TARGET_LEVEL,
      CMP_GE,
@@ -206,7 +275,8 @@ static const rule_case_t s_cases[] = {
      false,
      1.0441633230399445,
      14132.489969119833,
-     13000},
+     13000,
+     PROJECTION_COMPOUND},
     {"level after the deadline, figure not yet due: awaiting",
      TARGET_LEVEL,
      CMP_GE,
@@ -225,7 +295,8 @@ static const rule_case_t s_cases[] = {
      true,
      1.0441633230399445,
      14132.489969119833,
-     13000},
+     13000,
+     PROJECTION_COMPOUND},
     {"level figure past its due date and missing: NO_DATA",
      TARGET_LEVEL,
      CMP_GE,
@@ -244,7 +315,8 @@ static const rule_case_t s_cases[] = {
      false,
      NONE,
      NONE,
-     13000},
+     13000,
+     PROJECTION_COMPOUND},
     {"level deadline figure unmet: OVERDUE",
      TARGET_LEVEL,
      CMP_GE,
@@ -263,7 +335,8 @@ static const rule_case_t s_cases[] = {
      false,
      NONE,
      NONE,
-     13900},
+     13900,
+     PROJECTION_COMPOUND},
     {"level deadline figure equal to the target: ACHIEVED (以上 includes it)",
      TARGET_LEVEL,
      CMP_GE,
@@ -282,7 +355,8 @@ static const rule_case_t s_cases[] = {
      false,
      NONE,
      NONE,
-     14000},
+     14000,
+     PROJECTION_COMPOUND},
     {"level '>' equal to the target: OVERDUE (突破 is strict)",
      TARGET_LEVEL,
      CMP_GT,
@@ -301,7 +375,8 @@ static const rule_case_t s_cases[] = {
      false,
      NONE,
      NONE,
-     17500},
+     17500,
+     PROJECTION_COMPOUND},
     {"level figures after the deadline's period are not the deadline's",
      TARGET_LEVEL,
      CMP_GE,
@@ -320,7 +395,8 @@ static const rule_case_t s_cases[] = {
      false,
      NONE,
      NONE,
-     150},
+     150,
+     PROJECTION_COMPOUND},
     //  "≤" targets
     {"'<=' level falling towards the cap: AT_RISK",
      TARGET_LEVEL,
@@ -340,7 +416,8 @@ static const rule_case_t s_cases[] = {
      false,
      0.7717500000000002,
      6.141249999999999,
-     8.5},
+     8.5,
+     PROJECTION_COMPOUND},
     {"'<=' level under the cap early: ACHIEVED",
      TARGET_LEVEL,
      CMP_LE,
@@ -359,7 +436,8 @@ static const rule_case_t s_cases[] = {
      false,
      NONE,
      NONE,
-     4.8},
+     4.8,
+     PROJECTION_COMPOUND},
     {"'<=' baseline met, rising past the cap: P undefined, OFF_TRACK",
      TARGET_LEVEL,
      CMP_LE,
@@ -378,7 +456,8 @@ static const rule_case_t s_cases[] = {
      false,
      NONE,
      13.5,
-     6},
+     6,
+     PROJECTION_COMPOUND},
     //  growth (高新技术产业增加值年均增长10%以上, 2021 -> 2025)
     {"growth exactly 10 % over 2021-2025: ACHIEVED",
      TARGET_GROWTH,
@@ -398,7 +477,8 @@ static const rule_case_t s_cases[] = {
      false,
      NONE,
      146.41,
-     10},
+     10,
+     PROJECTION_COMPOUND},
     {"growth below the rate at the deadline: OVERDUE",
      TARGET_GROWTH,
      CMP_GE,
@@ -417,7 +497,8 @@ static const rule_case_t s_cases[] = {
      false,
      NONE,
      140,
-     8.775730593727715},
+     8.775730593727715,
+     PROJECTION_COMPOUND},
     {"growth at the rate before the deadline: P = 1, ON_TRACK (never ACHIEVED early)",
      TARGET_GROWTH,
      CMP_GE,
@@ -436,7 +517,8 @@ static const rule_case_t s_cases[] = {
      false,
      1.0,
      146.41,
-     10},
+     10,
+     PROJECTION_COMPOUND},
     {"growth slower: AT_RISK",
      TARGET_GROWTH,
      CMP_GE,
@@ -455,7 +537,8 @@ static const rule_case_t s_cases[] = {
      false,
      0.6948933419521661,
      132.25,
-     7.238052947636087},
+     7.238052947636087,
+     PROJECTION_COMPOUND},
     {"growth missing baseline: first later figure, marked",
      TARGET_GROWTH,
      CMP_GE,
@@ -474,7 +557,8 @@ static const rule_case_t s_cases[] = {
      false,
      1.0,
      146.41,
-     10},
+     10,
+     PROJECTION_COMPOUND},
     {"growth zero baseline: first positive figure",
      TARGET_GROWTH,
      CMP_GE,
@@ -493,7 +577,8 @@ static const rule_case_t s_cases[] = {
      false,
      2.199395770392749,
      86.4,
-     20},
+     20,
+     PROJECTION_COMPOUND},
     {"growth one figure: NO_DATA",
      TARGET_GROWTH,
      CMP_GE,
@@ -512,7 +597,8 @@ static const rule_case_t s_cases[] = {
      false,
      NONE,
      NONE,
-     NONE},
+     NONE,
+     PROJECTION_COMPOUND},
     //  relative (研发经费投入强度达到全国平均水平以上)
     {"relative without the national value: NO_DATA",
      TARGET_RELATIVE,
@@ -532,7 +618,8 @@ static const rule_case_t s_cases[] = {
      false,
      NONE,
      NONE,
-     2.5},
+     2.5,
+     PROJECTION_COMPOUND},
     {"relative above the national value: ACHIEVED",
      TARGET_RELATIVE,
      CMP_GE,
@@ -551,7 +638,8 @@ static const rule_case_t s_cases[] = {
      false,
      NONE,
      NONE,
-     2.6},
+     2.6,
+     PROJECTION_COMPOUND},
     {"relative below, both projected: OFF_TRACK",
      TARGET_RELATIVE,
      CMP_GE,
@@ -570,7 +658,8 @@ static const rule_case_t s_cases[] = {
      false,
      0.5126812846422663,
      2.51384297520661,
-     2.3},
+     2.3,
+     PROJECTION_COMPOUND},
     {"relative deadline figure below: OVERDUE",
      TARGET_RELATIVE,
      CMP_GE,
@@ -589,7 +678,8 @@ static const rule_case_t s_cases[] = {
      false,
      NONE,
      NONE,
-     2.5},
+     2.5,
+     PROJECTION_COMPOUND},
     //  cumulative (累计发放突破100亿元)
     {"cumulative reached early: ACHIEVED",
      TARGET_CUMULATIVE,
@@ -609,7 +699,8 @@ static const rule_case_t s_cases[] = {
      false,
      NONE,
      NONE,
-     105},
+     105,
+     PROJECTION_COMPOUND},
     {"cumulative linear from 0: AT_RISK",
      TARGET_CUMULATIVE,
      CMP_GE,
@@ -628,7 +719,8 @@ static const rule_case_t s_cases[] = {
      false,
      0.84,
      84,
-     42},
+     42,
+     PROJECTION_COMPOUND},
     {"cumulative one year in is enough (baseline 0)",
      TARGET_CUMULATIVE,
      CMP_GE,
@@ -647,7 +739,8 @@ static const rule_case_t s_cases[] = {
      false,
      1.0,
      100,
-     25},
+     25,
+     PROJECTION_COMPOUND},
     {"cumulative missing middle year: average of the years reported",
      TARGET_CUMULATIVE,
      CMP_GE,
@@ -666,7 +759,8 @@ static const rule_case_t s_cases[] = {
      false,
      1.0,
      100,
-     50},
+     50,
+     PROJECTION_COMPOUND},
     {"cumulative complete and short at the deadline: OVERDUE",
      TARGET_CUMULATIVE,
      CMP_GE,
@@ -685,7 +779,8 @@ static const rule_case_t s_cases[] = {
      false,
      NONE,
      NONE,
-     80},
+     80,
+     PROJECTION_COMPOUND},
     {"cumulative with a flow missing past due: NO_DATA",
      TARGET_CUMULATIVE,
      CMP_GE,
@@ -704,7 +799,8 @@ static const rule_case_t s_cases[] = {
      false,
      NONE,
      NONE,
-     60},
+     60,
+     PROJECTION_COMPOUND},
     {"cumulative '>' of 100 by 2023 from 2021, exactly 100: not met",
      TARGET_CUMULATIVE,
      CMP_GT,
@@ -723,7 +819,8 @@ static const rule_case_t s_cases[] = {
      false,
      NONE,
      NONE,
-     100},
+     100,
+     PROJECTION_COMPOUND},
     {"cumulative '<=' cap: under so far is ON_TRACK, not ACHIEVED",
      TARGET_CUMULATIVE,
      CMP_LE,
@@ -742,7 +839,8 @@ static const rule_case_t s_cases[] = {
      false,
      NONE,
      80,
-     40},
+     40,
+     PROJECTION_COMPOUND},
     //  quota (每年…100家以上): one year on its own
     {"quota year below: OVERDUE for that year",
      TARGET_QUOTA,
@@ -762,7 +860,8 @@ static const rule_case_t s_cases[] = {
      false,
      NONE,
      NONE,
-     90},
+     90,
+     PROJECTION_COMPOUND},
     {"quota next year starts fresh",
      TARGET_QUOTA,
      CMP_GE,
@@ -781,7 +880,8 @@ static const rule_case_t s_cases[] = {
      false,
      NONE,
      NONE,
-     101},
+     101,
+     PROJECTION_COMPOUND},
     {"quota year ended, figure not yet due: awaiting",
      TARGET_QUOTA,
      CMP_GE,
@@ -800,7 +900,8 @@ static const rule_case_t s_cases[] = {
      true,
      NONE,
      NONE,
-     NONE},
+     NONE,
+     PROJECTION_COMPOUND},
     {"quota figure past due: NO_DATA",
      TARGET_QUOTA,
      CMP_GE,
@@ -819,7 +920,8 @@ static const rule_case_t s_cases[] = {
      false,
      NONE,
      NONE,
-     NONE},
+     NONE,
+     PROJECTION_COMPOUND},
 };
 
 static void
@@ -846,7 +948,8 @@ START_TEST(test_rules_worked_cases)
                         .points = c->pts,
                         .count = (size_t)c->n,
                         .ref = c->ref,
-                        .ref_count = (size_t)c->rn};
+                        .ref_count = (size_t)c->rn,
+                        .projection = c->proj};
     rules_result_t out;
     rules_judge(&in, &out);
     ck_assert_msg(out.status == c->status, "%s: status %s, expected %s", c->name,
@@ -915,6 +1018,44 @@ START_TEST(test_rules_monthly_cumulative)
     char buf[PERIOD_TEXT_SIZE];
     ck_assert_str_eq(period_format(&back, buf), "2024-02");
     ck_assert_int_eq(rules_ordinal(&back), t0 + 1);
+}
+END_TEST
+
+//  The first missing flow is a period that is due: not a year still running, not one whose
+//  reporting deadline is ahead (cumulative 2022-2025, judged with figures due up to t_due).
+static const struct {
+    const char *name; //  what the case shows
+    int t_due;        //  the last period whose figure is due
+    int n;            //  flows
+    int years[4];     //  the years that have a flow
+    int missing;      //  expected missing_first (0: none)
+} s_missing[] = {
+    {"2023 due and absent", 2023, 1, {2022}, 2023},
+    {"2022 and 2023 in; 2024 and 2025 not due yet", 2023, 2, {2022, 2023}, 0},
+    {"nothing due yet", 2021, 0, {0}, 0},
+    {"after the horizon: a gap in the middle", 2027, 3, {2022, 2024, 2025}, 2023},
+};
+
+START_TEST(test_rules_missing_first_due_only)
+{
+    rules_point_t pts[4];
+    for (int i = 0; i < s_missing[_i].n; i++)
+        pts[i] = (rules_point_t){s_missing[_i].years[i], 10};
+    rules_input_t in = {.kind = TARGET_CUMULATIVE,
+                        .cmp = CMP_GE,
+                        .goal = 100,
+                        .per_year = 1,
+                        .t_start = 2022,
+                        .t_deadline = 2025,
+                        .t_due = s_missing[_i].t_due,
+                        .deadline_passed = s_missing[_i].t_due > 2025,
+                        .figure_due_passed = s_missing[_i].t_due >= 2025,
+                        .points = pts,
+                        .count = (size_t)s_missing[_i].n};
+    rules_result_t out;
+    rules_judge(&in, &out);
+    ck_assert_msg(out.missing_first == s_missing[_i].missing, "%s: missing_first %d, expected %d",
+                  s_missing[_i].name, out.missing_first, s_missing[_i].missing);
 }
 END_TEST
 
@@ -1015,12 +1156,23 @@ START_TEST(test_rules_progress_limits)
     ck_assert(rules_progress(CMP_GE, 8, 9.9, 10, &p));
     ck_assert_double_eq_tol(p, 0.95, 1e-12);
     ck_assert_int_eq(rules_progress_status(0.95), STATUS_ON_TRACK);
+    ck_assert_int_eq(rules_progress_status(2.85 / 3), STATUS_ON_TRACK);
+    ck_assert_int_eq(rules_progress_status(0.95 - 1e-12), STATUS_ON_TRACK);
     ck_assert_int_eq(rules_progress_status(0.9499), STATUS_AT_RISK);
     ck_assert_int_eq(rules_progress_status(0.6), STATUS_AT_RISK);
+    ck_assert_int_eq(rules_progress_status(0.6 - 1e-12), STATUS_AT_RISK);
     ck_assert_int_eq(rules_progress_status(0.5999), STATUS_OFF_TRACK);
     rules_method_t m;
-    ck_assert_double_eq_tol(rules_project(2022, 0, 2023, 0, 2025, 1, &m), 0, 1e-12);
+    ck_assert_double_eq_tol(rules_project(2022, 0, 2023, 0, 2025, 1, PROJECTION_COMPOUND, &m), 0,
+                            1e-12);
     ck_assert_int_eq(m, PROJECT_LINEAR);
+    //  Linear when the indicator says so, even for positive figures; compound otherwise.
+    ck_assert_double_eq_tol(rules_project(2022, 1, 2023, 2, 2025, 1, PROJECTION_LINEAR, &m), 4,
+                            1e-12);
+    ck_assert_int_eq(m, PROJECT_LINEAR);
+    ck_assert_double_eq_tol(rules_project(2022, 1, 2023, 2, 2025, 1, PROJECTION_COMPOUND, &m), 8,
+                            1e-12);
+    ck_assert_int_eq(m, PROJECT_COMPOUND);
 }
 END_TEST
 
@@ -1033,6 +1185,8 @@ rules_suite(void)
     tcase_add_loop_test(core, test_rules_milestone, 0,
                         sizeof s_milestones / sizeof s_milestones[0]);
     tcase_add_loop_test(core, test_rules_due_soon, 0, sizeof s_due / sizeof s_due[0]);
+    tcase_add_loop_test(core, test_rules_missing_first_due_only, 0,
+                        sizeof s_missing / sizeof s_missing[0]);
     tcase_add_test(core, test_rules_growth_baseline_substituted);
     tcase_add_test(core, test_rules_monthly_cumulative);
     tcase_add_test(core, test_rules_names);

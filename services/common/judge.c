@@ -426,12 +426,21 @@ s_judge_numeric(ctx_t *c, const target_t *t, const indicator_t *x, size_t scope,
     int t_deadline = rules_ordinal(&dp);
     day_t figure_due = period_due(&dp, x->due_months);
 
+    //  The last period whose figure was due by today (its reporting deadline passed).
+    period_t duep = period_containing(x->period, as_of);
+    int t_due = rules_ordinal(&duep);
+    while (as_of <= period_due(&duep, x->due_months)) {
+        duep = rules_period(x->period, --t_due);
+    }
+
     rules_input_t in = {
         .kind = t->kind,
         .cmp = t->cmp,
         .goal = t->value,
         .per_year = rules_per_year(x->period),
         .t_deadline = t_deadline,
+        .t_due = t_due,
+        .projection = x->projection,
         .deadline_passed = as_of > deadline,
         .figure_due_passed = as_of > figure_due,
         .points = a->points,

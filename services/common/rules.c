@@ -91,11 +91,11 @@ rules_cmp(cmp_t cmp, double value, double goal)
 
 double
 rules_project(int t_base, double base, int t_latest, double latest, int t_to, int per_year,
-              rules_method_t *method)
+              projection_t projection, rules_method_t *method)
 {
     (void)per_year; //  years cancel out: (t_to - t_latest) / (t_latest - t_base)
     double ratio = (double)(t_to - t_latest) / (double)(t_latest - t_base);
-    if (base > 0 && latest > 0) {
+    if (projection == PROJECTION_COMPOUND && base > 0 && latest > 0) {
         *method = PROJECT_COMPOUND;
         return latest * pow(latest / base, ratio);
     }
@@ -118,9 +118,9 @@ rules_progress(cmp_t cmp, double baseline, double projection, double goal, doubl
 status_t
 rules_progress_status(double progress)
 {
-    if (progress >= RULES_P_ON_TRACK)
+    if (progress >= RULES_P_ON_TRACK - RULES_P_TOLERANCE)
         return STATUS_ON_TRACK;
-    if (progress >= RULES_P_AT_RISK)
+    if (progress >= RULES_P_AT_RISK - RULES_P_TOLERANCE)
         return STATUS_AT_RISK;
     return STATUS_OFF_TRACK;
 }
@@ -188,7 +188,7 @@ s_project(const rules_input_t *in, rules_result_t *out)
     }
     out->has_projection = true;
     out->projection = rules_project(out->t_baseline, out->baseline, out->t_latest, out->latest,
-                                    in->t_deadline, in->per_year, &out->method);
+                                    in->t_deadline, in->per_year, in->projection, &out->method);
     return true;
 }
 
@@ -371,7 +371,7 @@ s_relative(const rules_input_t *in, rules_result_t *out)
         rules_method_t m;
         out->ref_projection =
             rules_project(in->ref[0].t, in->ref[0].value, in->ref[rn - 1].t, in->ref[rn - 1].value,
-                          in->t_deadline, in->per_year, &m);
+                          in->t_deadline, in->per_year, in->projection, &m);
     }
     if (s_project(in, out))
         s_progress(in, out->ref_projection, out);
@@ -396,7 +396,10 @@ s_sum(const rules_input_t *in, rules_result_t *out)
         in->t_deadline >= in->t_start ? (size_t)(in->t_deadline - in->t_start + 1) : 1;
     out->flows = flows;
     out->flows_expected = expected;
-    for (int t = in->t_start; t <= in->t_deadline && flows < expected; t++)
+    //  Only a period whose figure is due can be missing: a year still running, or one whose
+    //  reporting deadline is ahead, is not named.
+    int t_due = in->t_due < in->t_deadline ? in->t_due : in->t_deadline;
+    for (int t = in->t_start; t <= t_due && flows < expected; t++)
         if (!s_at(in->points, in->count, t)) {
             out->missing_first = t;
             break;

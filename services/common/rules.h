@@ -31,6 +31,8 @@ typedef enum {
 //  Thresholds of P (UN SDG progress chart / Open SDG).
 #define RULES_P_ON_TRACK 0.95
 #define RULES_P_AT_RISK  0.6
+//  Absolute tolerance of P against its thresholds: binary rounding must not decide a status.
+#define RULES_P_TOLERANCE 1e-9
 
 //  Relative tolerance under which a value equals its goal (see rules_cmp).
 #define RULES_CMP_TOLERANCE 1e-9
@@ -72,6 +74,8 @@ typedef struct {
     int t_base;                  //  level, relative: first expected period; growth: base year's
     int t_start;                 //  cumulative, quota: first period summed
     int t_deadline;              //  the period containing the deadline (quota: the year's last)
+    int t_due;                   //  the last period whose figure was due by the as-of date
+    projection_t projection;     //  level, relative: compound, or linear for small counts
     bool deadline_passed;        //  the as-of date is after the deadline day
     bool figure_due_passed;      //  the as-of date is after the reporting deadline of t_deadline
     const rules_point_t *points; //  the judged series (scope org, aggregated when so)
@@ -109,7 +113,7 @@ typedef struct {
     bool has_ref_projection;   //  ref_projection is set
     size_t flows;              //  cumulative, quota: periods with a figure in the horizon so far
     size_t flows_expected;     //  cumulative, quota: periods of the horizon up to t_deadline
-    int missing_first;         //  cumulative, quota: first period without a figure, 0 when none
+    int missing_first;         //  cumulative, quota: first due period without a figure, or 0
 } rules_result_t;
 
 //  A milestone's reports as the judge found them.
@@ -141,16 +145,18 @@ period_t rules_period(period_type_t type, int ordinal);
 bool rules_cmp(cmp_t cmp, double value, double goal);
 
 //  Projects a series from its baseline (t_base, base) through its latest figure (t_latest,
-//  latest) to t_to: compound at the CAGR when both figures are positive, else linear. Years are
+//  latest) to t_to: with PROJECTION_COMPOUND at the CAGR when both figures are positive, else
+//  (PROJECTION_LINEAR, or a figure <= 0) linear at the average change per period. Years are
 //  ordinal differences divided by per_year. Needs t_latest > t_base. Sets *method.
 double rules_project(int t_base, double base, int t_latest, double latest, int t_to, int per_year,
-                     rules_method_t *method);
+                     projection_t projection, rules_method_t *method);
 
 //  P = (projection - baseline) / (goal - baseline); false (P undefined) when the baseline
 //  already meets the goal or equals it.
 bool rules_progress(cmp_t cmp, double baseline, double projection, double goal, double *progress);
 
-//  ON_TRACK, AT_RISK or OFF_TRACK for a P.
+//  ON_TRACK, AT_RISK or OFF_TRACK for a P. A P within RULES_P_TOLERANCE below a threshold
+//  counts as reaching it (0.95 computed as 0.9499999999999 is ON_TRACK).
 status_t rules_progress_status(double progress);
 
 //  The compound annual growth rate in percent from (t0, v0) to (t1, v1); needs v0 > 0, v1 >= 0
