@@ -90,22 +90,57 @@ s_target_goal(const target_t *t, char *buf, size_t size)
         snprintf(buf, size, "%s %g %s", cmp_text[t->cmp], t->value, t->unit);
 }
 
-//  Names of the task's units of one role, joined with 、 (lead units; co units if none lead).
+//  Names of a target's units of one role (catalog_target_units), joined with 、; a unit the
+//  catalog infers (the seed names none for this work) is marked （推定）, as the bulletin does.
 static void
-s_units(const catalog_t *cat, const task_t *task, unit_role_t role, char *buf, size_t size)
+s_units(const catalog_t *cat, const target_t *t, unit_role_t role, char *buf, size_t size)
 {
     buf[0] = '\0';
-    size_t n = 0;
-    for (size_t i = 0; task && i < task->unit_count; i++) {
-        if (task->units[i].role != role)
+    size_t n = 0, count = 0;
+    const task_unit_t *units = catalog_target_units(cat, t, &count);
+    for (size_t i = 0; i < count; i++) {
+        if (units[i].role != role)
             continue;
-        const resp_unit_t *u = catalog_unit(cat, task->units[i].unit);
-        int m =
-            snprintf(buf + n, size - n, "%s%s", n ? "、" : "", u ? u->name : task->units[i].unit);
+        const resp_unit_t *u = catalog_unit(cat, units[i].unit);
+        int m = snprintf(buf + n, size - n, "%s%s%s", n ? "、" : "", u ? u->name : units[i].unit,
+                         units[i].inferred ? "（推定）" : "");
         if (m < 0 || (size_t)m >= size - n)
             break;
         n += (size_t)m;
     }
+}
+
+//  Cuts a list joined with 、 into lines of at most width display columns, breaking at a 、
+//  (which goes; a single name wider than width keeps a line of its own, whole). Returns the
+//  number of lines put in lines[] (at most max), each pointing into buf, which is cut up.
+static size_t
+s_wrap(char *buf, int width, char **lines, size_t max)
+{
+    static const char sep[] = "、";
+    size_t n = 0;
+    char *line = buf;
+    while (n < max) {
+        lines[n++] = line;
+        if (text_display_width(line) <= width)
+            break;
+        //  The last 、 before which the line still fits, else the first one.
+        char *cut = NULL;
+        for (char *at = strstr(line, sep); at; at = strstr(at + strlen(sep), sep)) {
+            *at = '\0';
+            int w = text_display_width(line);
+            *at = sep[0];
+            if (w > width && cut)
+                break;
+            cut = at;
+            if (w > width)
+                break;
+        }
+        if (!cut)
+            break;
+        *cut = '\0';
+        line = cut + strlen(sep);
+    }
+    return n;
 }
 
 static int
@@ -117,11 +152,13 @@ s_show_json(const catalog_t *cat)
         const task_t *task = catalog_task(cat, t->task);
         char deadline[DAY_TEXT_SIZE];
         json_t *lead = json_array(), *co = json_array();
-        for (size_t j = 0; task && j < task->unit_count; j++) {
-            const resp_unit_t *u = catalog_unit(cat, task->units[j].unit);
-            json_array_append_new(task->units[j].role == ROLE_LEAD ? lead : co,
-                                  json_pack("{s:s, s:s, s:b}", "code", task->units[j].unit, "name",
-                                            u ? u->name : "", "inferred", task->units[j].inferred));
+        size_t count = 0;
+        const task_unit_t *units = catalog_target_units(cat, t, &count);
+        for (size_t j = 0; j < count; j++) {
+            const resp_unit_t *u = catalog_unit(cat, units[j].unit);
+            json_array_append_new(units[j].role == ROLE_LEAD ? lead : co,
+                                  json_pack("{s:s, s:s, s:b}", "code", units[j].unit, "name",
+                                            u ? u->name : "", "inferred", units[j].inferred));
         }
         json_t *o =
             json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "code", t->code,
@@ -165,21 +202,26 @@ s_show_rows(const catalog_t *cat, int csv)
         const org_unit_t *scope = catalog_org(cat, t->scope);
         char goal[128], deadline[DAY_TEXT_SIZE], lead[1024], co[2048];
         s_target_goal(t, goal, sizeof goal);
-        s_units(cat, task, ROLE_LEAD, lead, sizeof lead);
-        s_units(cat, task, ROLE_CO, co, sizeof co);
-        //  With no 牵头 unit the seed makes every listed unit jointly responsible.
-        char shown[2100], cut[256];
+        s_units(cat, t, ROLE_LEAD, lead, sizeof lead);
+        s_units(cat, t, ROLE_CO, co, sizeof co);
+        //  With no 牵头 unit the seed makes every listed unit jointly responsible. The table
+        //  wraps the list in its column rather than cutting a unit off.
+        char shown[4200];
         if (*lead)
             snprintf(shown, sizeof shown, "%s", lead);
         else
             snprintf(shown, sizeof shown, "（共同）%s", co);
+        char *wrapped[64];
+        size_t lines = csv ? 0 : s_wrap(shown, widths[6], wrapped, 64);
         const char *cells[] = {t->code,
                                task ? task->number : t->task,
                                catalog_kind_name(t->kind),
                                goal,
                                day_format(t->deadline, deadline),
                                scope ? scope->name : t->scope,
-                               csv ? lead : text_truncate(shown, widths[6], cut, sizeof cut),
+                               csv     ? lead
+                               : lines ? wrapped[0]
+                                       : "",
                                co,
                                t->text};
         if (csv)
@@ -189,6 +231,11 @@ s_show_rows(const catalog_t *cat, int csv)
             for (int c = 0; c < 7; c++)
                 text_print_padded(stdout, cells[c], widths[c] + 1);
             puts(t->text);
+            for (size_t k = 1; k < lines; k++) {
+                for (int c = 0; c < 6; c++)
+                    text_print_padded(stdout, "", widths[c] + 1);
+                puts(wrapped[k]);
+            }
         }
     }
     if (!csv)

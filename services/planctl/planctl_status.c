@@ -57,6 +57,16 @@ s_look(status_t status)
     return &s_looks[STATUS_NO_DATA];
 }
 
+//  The status as the office says it: a milestone done after its deadline is ACHIEVED (the
+//  rule's documented choice) but is shown as completed late, not as on time.
+static const char *
+s_status_zh(const judge_result_t *r)
+{
+    if (r->status == STATUS_ACHIEVED && r->reason == REASON_MILESTONE_LATE)
+        return "已完成（逾期）";
+    return s_look(r->status)->zh;
+}
+
 static const char *
 s_cmp_sign(cmp_t cmp)
 {
@@ -123,25 +133,27 @@ s_value(const judge_result_t *r, char *buf, size_t size)
         strcat(buf, " 缺市");
 }
 
-//  Lead units of a task (names joined by 、), or its co-responsible units when none leads.
+//  Lead units of a target (catalog_target_units: its own, else its task's; names joined by 、,
+//  inferred ones marked （推定）), or its co-responsible units when none leads.
 static void
-s_lead(const catalog_t *cat, const char *task_code, char *buf, size_t size)
+s_lead(const catalog_t *cat, const target_t *target, char *buf, size_t size)
 {
-    const task_t *task = catalog_task(cat, task_code);
+    size_t count = 0;
+    const task_unit_t *units = catalog_target_units(cat, target, &count);
     bool any_lead = false;
-    for (size_t i = 0; task && i < task->unit_count; i++)
-        any_lead = any_lead || task->units[i].role == ROLE_LEAD;
+    for (size_t i = 0; i < count; i++)
+        any_lead = any_lead || units[i].role == ROLE_LEAD;
     size_t n = 0;
     buf[0] = '\0';
-    if (!any_lead && task && task->unit_count)
+    if (!any_lead && count)
         n = (size_t)snprintf(buf, size, "（共同）");
     size_t start = n;
-    for (size_t i = 0; task && i < task->unit_count && n < size; i++) {
-        if (task->units[i].role != (any_lead ? ROLE_LEAD : ROLE_CO))
+    for (size_t i = 0; i < count && n < size; i++) {
+        if (units[i].role != (any_lead ? ROLE_LEAD : ROLE_CO))
             continue;
-        const resp_unit_t *u = catalog_unit(cat, task->units[i].unit);
-        int m = snprintf(buf + n, size - n, "%s%s", n > start ? "、" : "",
-                         u ? u->name : task->units[i].unit);
+        const resp_unit_t *u = catalog_unit(cat, units[i].unit);
+        int m = snprintf(buf + n, size - n, "%s%s%s", n > start ? "、" : "",
+                         u ? u->name : units[i].unit, units[i].inferred ? "（推定）" : "");
         if (m < 0 || (size_t)m >= size - n)
             break;
         n += (size_t)m;
@@ -161,7 +173,7 @@ s_wanted(const filter_t *f, const judge_result_t *r)
         }
         if (f->org && strcmp(t->scope, f->org) != 0)
             return false;
-        if (f->unit && !catalog_unit_shares_task(f->cat, f->unit, t->task))
+        if (f->unit && !catalog_unit_shares_target(f->cat, f->unit, t))
             return false;
         return true;
     }
@@ -177,15 +189,17 @@ s_wanted(const filter_t *f, const judge_result_t *r)
 // ---------------------------------------------------------------------------------------------
 //  Table
 
+//  One cell cut to its column; the last column (the lead units) is printed whole.
 static void
 s_cell(const char *text, int width, bool last)
 {
     char cut[512];
+    if (last) {
+        fputs(text, stdout);
+        return;
+    }
     text_truncate(text, width, cut, sizeof cut);
-    if (last)
-        fputs(cut, stdout);
-    else
-        text_print_padded(stdout, cut, width + 2);
+    text_print_padded(stdout, cut, width + 2);
 }
 
 static void
@@ -195,7 +209,7 @@ s_table(const judge_report_t *report, const filter_t *f, const char *as_of, cons
     const catalog_t *cat = f->cat;
     static const char *const header[] = {"编号", "目标", "实际",  "目标值",
                                          "期限", "状态", "进度P", "牵头单位"};
-    static const int widths[] = {11, 34, 26, 18, 10, 10, 6, 24};
+    static const int widths[] = {11, 34, 26, 18, 10, 14, 6, 24};
     printf("湖南省动力支撑能力提升行动方案（2022—2025年） 目标进展  截至 %s%s%s\n", as_of,
            known ? "  按 " : "", known ? known : "");
     if (known)
@@ -229,10 +243,10 @@ s_table(const judge_report_t *report, const filter_t *f, const char *as_of, cons
                 snprintf(p, sizeof p, "%.2f", r->progress);
             else
                 snprintf(p, sizeof p, "—");
-            s_lead(cat, r->target->task, lead, sizeof lead);
+            s_lead(cat, r->target, lead, sizeof lead);
             const status_look_t *look = s_look(r->status);
             char status[64];
-            snprintf(status, sizeof status, "%s%s", look->zh,
+            snprintf(status, sizeof status, "%s%s", s_status_zh(r),
                      r->awaiting        ? "*"
                      : r->due_soon_days ? "!"
                                         : "");
@@ -302,7 +316,7 @@ s_csv(const judge_report_t *report, const filter_t *f)
         "subject",    "group",      "task",     "target",     "period",        "org",
         "unit",       "indicator",  "status",   "status_zh",  "value",         "value_period",
         "goal",       "deadline",   "progress", "projection", "due_soon_days", "awaiting",
-        "incomplete", "lead_units", "text"};
+        "incomplete", "lead_units", "text",     "reason"};
     size_t columns = sizeof header / sizeof header[0];
     for (size_t c = 0; c < columns; c++)
         planctl_csv_field(header[c], c + 1 == columns);
@@ -328,7 +342,7 @@ s_csv(const judge_report_t *report, const filter_t *f)
             snprintf(proj, sizeof proj, "%.10g", r->projection);
         snprintf(due, sizeof due, "%d", r->due_soon_days);
         if (t)
-            s_lead(f->cat, t->task, lead, sizeof lead);
+            s_lead(f->cat, t, lead, sizeof lead);
         const char *cells[] = {r->subject == JUDGE_TARGET ? "target" : "duty",
                                group ? group->code : "",
                                t ? t->task : "",
@@ -338,7 +352,7 @@ s_csv(const judge_report_t *report, const filter_t *f)
                                r->unit,
                                r->indicator ? r->indicator->code : "",
                                rules_status_name(r->status),
-                               s_look(r->status)->zh,
+                               s_status_zh(r),
                                value,
                                r->value_period,
                                goal,
@@ -349,7 +363,8 @@ s_csv(const judge_report_t *report, const filter_t *f)
                                r->awaiting ? "1" : "0",
                                r->incomplete ? "1" : "0",
                                lead,
-                               t ? t->text : ""};
+                               t ? t->text : "",
+                               rules_reason_name(r->reason)};
         for (size_t c = 0; c < columns; c++)
             planctl_csv_field(cells[c], c + 1 == columns);
     }
@@ -368,12 +383,12 @@ s_json(const judge_report_t *report, const filter_t *f, const char *as_of, const
         json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:b}", "subject",
                               r->subject == JUDGE_TARGET ? "target" : "duty", "key", r->key, "org",
                               r->org, "period", r->period, "status", rules_status_name(r->status),
-                              "status_zh", s_look(r->status)->zh, "deadline",
+                              "status_zh", s_status_zh(r), "deadline",
                               day_format(r->deadline, deadline), "due_soon_days", r->due_soon_days,
                               "awaiting", r->awaiting, "incomplete", r->incomplete);
         if (t) {
             const task_t *group = catalog_task_group(f->cat, catalog_task(f->cat, t->task));
-            s_lead(f->cat, t->task, lead, sizeof lead);
+            s_lead(f->cat, t, lead, sizeof lead);
             json_object_set_new(o, "target", json_string(t->code));
             json_object_set_new(o, "task", json_string(t->task));
             json_object_set_new(o, "group", json_string(group ? group->code : ""));
@@ -384,6 +399,7 @@ s_json(const judge_report_t *report, const filter_t *f, const char *as_of, const
             json_object_set_new(o, "unit", json_string(r->unit));
             json_object_set_new(o, "indicator", json_string(r->indicator->code));
         }
+        json_object_set_new(o, "reason", json_string(rules_reason_name(r->reason)));
         json_object_set_new(o, "value", r->has_value ? json_real(r->value) : json_null());
         json_object_set_new(o, "value_period", json_string(r->value_period));
         json_object_set_new(o, "goal", r->has_goal ? json_real(r->goal) : json_null());
