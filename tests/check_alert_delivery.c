@@ -97,6 +97,8 @@ START_TEST(test_alert_delivery_every_format)
     alert_proc_t p;
     alert_proc_init(&p, s_dir, "alertd", 0);
     alert_proc_start(&p, receivers, s_escalation, extra, 1);
+    //  outbox ids far from alert ids, so that a header carrying the wrong ones shows
+    ck_assert_int_eq(db_exec(s_conn, "SELECT setval('alert_outbox_id_seq', 1000)", 0, NULL), 0);
     alert_test_overdue(s_conn, "T4.1-1");
     ck_assert_int_eq(sink_wait(json, 1, 10000), 1);
     ck_assert_int_eq(sink_wait(wecom, 1, 10000), 1);
@@ -122,6 +124,20 @@ START_TEST(test_alert_delivery_every_format)
                      13200);
     ck_assert_int_eq(json_integer_value(json_object_get(a, "days_overdue")), 10);
     json_decref(doc);
+    //  the webhook's headers: alert ids as by e-mail, outbox ids as the idempotency key
+    char expect[64], *header = sink_header(json, 0, "X-Planwatch-Alert-Ids");
+    snprintf(expect, sizeof expect, "%ld", id);
+    ck_assert_str_eq(header, expect);
+    free(header);
+    long outbox = s_long("SELECT id FROM alert_outbox WHERE receiver = 'hook'");
+    header = sink_header(json, 0, "X-Planwatch-Notification-Ids");
+    snprintf(expect, sizeof expect, "%ld", outbox);
+    ck_assert_str_eq(header, expect);
+    free(header);
+    header = sink_header(json, 0, "Idempotency-Key");
+    snprintf(expect, sizeof expect, "planwatch-%ld", outbox);
+    ck_assert_str_eq(header, expect);
+    free(header);
 
     doc = s_body(wecom, 0);
     ck_assert_str_eq(json_string_value(json_object_get(doc, "msgtype")), "markdown");
@@ -144,6 +160,9 @@ START_TEST(test_alert_delivery_every_format)
     snprintf(want, sizeof want, "Message-ID: <planwatch.alert-%ld.", id);
     ck_assert_msg(strstr(mail, want) != NULL, "no %s in %s", want, mail);
     snprintf(want, sizeof want, "X-Planwatch-Alert-Ids: %ld\r\n", id);
+    ck_assert_ptr_nonnull(strstr(mail, want));
+    snprintf(want, sizeof want, "X-Planwatch-Notification-Ids: %ld\r\n",
+             s_long("SELECT id FROM alert_outbox WHERE receiver = 'mail'"));
     ck_assert_ptr_nonnull(strstr(mail, want));
     ck_assert_ptr_nonnull(strstr(mail, "To: duchashi@example.gov.cn,lgo@example.gov.cn"));
     ck_assert_ptr_nonnull(strstr(mail, "@hunan.example>"));
@@ -230,6 +249,144 @@ START_TEST(test_alert_delivery_crash_after_send_acts_once)
     json_decref(first);
     json_decref(second);
     ck_assert_int_eq(alert_proc_stop(&p, SIGTERM), 0);
+    free(receivers);
+    sink_destroy(&sink);
+}
+END_TEST
+
+//  n OVERDUE changes of T4.1-1 (lead unit 省科技厅: one group), periods from `from`.
+static void
+s_overdue_periods(int from, int n)
+{
+    for (int i = from; i < from + n; i++) {
+        char key[64], period[8];
+        snprintf(period, sizeof period, "%d", 1900 + i);
+        snprintf(key, sizeof key, "T|T4.1-1|430000|%s", period);
+        alert_test_change(s_conn, key, "T4.1-1", "430000", period, NULL, "OVERDUE", 0, "2025-12-31",
+                          NULL);
+    }
+}
+
+//  The ids in a header value "3,4, 7" (commas, folding spaces), as "3,4,7". Takes value;
+//  returns an owned string.
+static char *
+s_id_list(char *value)
+{
+    ck_assert_ptr_nonnull(value);
+    char *out = calloc(1, strlen(value) + 1);
+    for (size_t i = 0, o = 0; value[i]; i++)
+        if (value[i] != ' ' && value[i] != '\t')
+            out[o++] = value[i];
+    free(value);
+    return out;
+}
+
+//  The alert ids a JSON body lists, as "3,4,7". Owned.
+static char *
+s_body_alert_ids(sink_t *sink, int i)
+{
+    json_t *doc = s_body(sink, i), *alerts = json_object_get(doc, "alerts");
+    char *out = calloc(1, 16 * (json_array_size(alerts) + 1));
+    for (size_t k = 0; k < json_array_size(alerts); k++)
+        sprintf(out + strlen(out), "%s%lld", k ? "," : "",
+                (long long)json_integer_value(json_object_get(json_array_get(alerts, k), "id")));
+    json_decref(doc);
+    return out;
+}
+
+//  Grouped messages are frozen before they are sent: after a crash between the receiver's answer
+//  and the record, the resend carries the same rows and the same keys, though newer rows of the
+//  same group are pending by then; those go in a later message. _i: 0 webhook, 1 e-mail.
+START_TEST(test_alert_delivery_grouped_resend_same_rows_and_key)
+{
+    bool mail = _i == 1;
+    sink_t *sink = sink_new(mail ? SINK_SMTP : SINK_HTTP, 0);
+    char text[1024];
+    if (mail)
+        snprintf(text, sizeof text,
+                 "name,channel,kinds,units,url,format,to,from,user,secret_env\n"
+                 "mail,email,*,*,smtp://127.0.0.1:%d,,duchashi@example.gov.cn,"
+                 "planwatch@hunan.example,,\n",
+                 sink_port(sink));
+    else
+        snprintf(text, sizeof text,
+                 "name,channel,kinds,units,url,format,to,from,user,secret_env\n"
+                 "hook,webhook,*,*,http://127.0.0.1:%d/alerts,json,,,,\n",
+                 sink_port(sink));
+    char *receivers = alert_test_file(s_dir, "receivers.csv", text);
+    ck_assert_int_eq(db_exec(s_conn, "SELECT setval('alert_outbox_id_seq', 500)", 0, NULL), 0);
+    char *crash[] = {"ALERT_TEST_FAULT=crash_after_send", "ALERT_GROUP_WAIT_MS=800", NULL};
+    alert_proc_t p;
+    alert_proc_init(&p, s_dir, "alertd", 0);
+    alert_proc_start(&p, receivers, s_escalation, crash, 1);
+    s_overdue_periods(0, 3);
+    //  one grouped message of the three went out; alertd died before recording it
+    ck_assert_int_eq(alert_proc_wait_exit(&p, 10000), 128 + SIGKILL);
+    ck_assert_int_eq(sink_count(sink), 1);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox WHERE state = 'pending'"
+                            " AND batch IS NOT NULL"),
+                     3);
+    //  meanwhile two more alerts of the same lead unit are raised (as another alertd would)
+    s_overdue_periods(3, 2);
+    alertd_config_t config;
+    alert_test_config(&config);
+    config.group_wait_ms = 800;
+    zlist_t *errors = zlist_new();
+    receivers_t *r = receivers_load(receivers, errors);
+    ck_assert_ptr_nonnull(r);
+    raise_t *raiser = raise_new(&config, r);
+    ck_assert_int_eq(raise_pending(raiser, s_conn), 2);
+    raise_destroy(&raiser);
+    receivers_destroy(&r);
+    zlist_destroy(&errors);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox WHERE state = 'pending'"), 5);
+    //  restarted: the frozen message again, exactly as it was, then the two new ones
+    alert_proc_start(&p, receivers, s_escalation, crash + 1, 1);
+    ck_assert_int_eq(sink_wait(sink, 3, 10000), 3);
+    ck_assert_int_eq(alert_test_wait_count(
+                         s_conn, "SELECT count(*) FROM alert_outbox WHERE state = 'sent'", 5, 5000),
+                     5);
+    zclock_sleep(300);
+    ck_assert_int_eq(sink_count(sink), 3);
+    const char *key = mail ? "Message-ID" : "Idempotency-Key";
+    char *key0 = sink_header(sink, 0, key), *key1 = sink_header(sink, 1, key),
+         *key2 = sink_header(sink, 2, key);
+    ck_assert_str_eq(key0, key1);
+    ck_assert_str_ne(key1, key2);
+    char *ids0 = s_id_list(sink_header(sink, 0, "X-Planwatch-Alert-Ids"));
+    char *ids1 = s_id_list(sink_header(sink, 1, "X-Planwatch-Alert-Ids"));
+    char *ids2 = s_id_list(sink_header(sink, 2, "X-Planwatch-Alert-Ids"));
+    char *first = alert_test_str(s_conn,
+                                 "SELECT string_agg(id::text, ',' ORDER BY id) FROM"
+                                 " (SELECT id FROM alert ORDER BY id LIMIT 3) x",
+                                 NULL);
+    char *later = alert_test_str(s_conn,
+                                 "SELECT string_agg(id::text, ',' ORDER BY id) FROM"
+                                 " (SELECT id FROM alert ORDER BY id OFFSET 3) x",
+                                 NULL);
+    ck_assert_str_eq(ids0, first);
+    ck_assert_str_eq(ids1, first);
+    ck_assert_str_eq(ids2, later);
+    if (!mail) {
+        //  the bodies list the same alerts as the headers
+        char *body1 = s_body_alert_ids(sink, 1), *body2 = s_body_alert_ids(sink, 2);
+        ck_assert_str_eq(body1, first);
+        ck_assert_str_eq(body2, later);
+        free(body1);
+        free(body2);
+    }
+    //  each row recorded once, in the message it went out in
+    ck_assert_int_eq(s_long("SELECT count(DISTINCT batch) FROM alert_outbox"), 2);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox WHERE attempts = 1"), 5);
+    ck_assert_int_eq(alert_proc_stop(&p, SIGTERM), 0);
+    free(key0);
+    free(key1);
+    free(key2);
+    free(ids0);
+    free(ids1);
+    free(ids2);
+    free(first);
+    free(later);
     free(receivers);
     sink_destroy(&sink);
 }
@@ -471,6 +628,7 @@ alert_delivery_suite(void)
     tcase_set_timeout(errors, 90);
     tcase_add_test(errors, test_alert_delivery_crash_after_commit);
     tcase_add_test(errors, test_alert_delivery_crash_after_send_acts_once);
+    tcase_add_loop_test(errors, test_alert_delivery_grouped_resend_same_rows_and_key, 0, 2);
     tcase_add_test(errors, test_alert_delivery_receiver_down_then_up_in_order);
     tcase_add_test(errors, test_alert_delivery_4xx_dead_letter_and_meta_alert);
     tcase_add_test(errors, test_alert_delivery_survives_store_connection_loss);

@@ -23,7 +23,9 @@ typedef struct {
     int listener;     //  listening socket, -1 when "down"
     int status;       //  answer status
     char *body;       //  HTTP answer body
+    int delay_ms;     //  wait this long before answering (a slow receiver)
     zlist_t *got;     //  received bodies/messages (owned strings)
+    zlist_t *heads;   //  HTTP: the request line and headers of each, in step with got
 } state_t;
 
 static int
@@ -90,6 +92,11 @@ s_http(state_t *st, int fd)
         char *body = strndup(buf + head, body_len);
         zlist_append(st->got, body); //  every attempt, whatever the answer
         free(body);
+        char *request = strndup(buf, head);
+        zlist_append(st->heads, request);
+        free(request);
+        if (st->delay_ms > 0)
+            zclock_sleep(st->delay_ms);
         char reply[1024];
         const char *answer = st->body ? st->body : "{\"errcode\":0,\"errmsg\":\"ok\"}";
         snprintf(reply, sizeof reply,
@@ -133,6 +140,8 @@ s_smtp(state_t *st, int fd)
             if (end) {
                 *end = '\0';
                 zlist_append(st->got, buf);
+                if (st->delay_ms > 0)
+                    zclock_sleep(st->delay_ms);
                 s_write(fd, "250 ok queued\r\n");
             }
         } else if (!strncasecmp(buf, "QUIT", 4)) {
@@ -151,6 +160,8 @@ s_actor(zsock_t *pipe, void *args)
     st.status = st.kind == SINK_SMTP ? 250 : 200;
     st.got = zlist_new();
     zlist_autofree(st.got);
+    st.heads = zlist_new();
+    zlist_autofree(st.heads);
     st.listener = s_listen(st.port);
     if (st.listener >= 0 && st.port == 0) {
         struct sockaddr_in addr;
@@ -184,13 +195,19 @@ s_actor(zsock_t *pipe, void *args)
                 zstr_send(pipe, "OK");
                 free(status);
                 free(body);
+            } else if (!strcmp(cmd, "DELAY")) {
+                char *ms = zmsg_popstr(msg);
+                st.delay_ms = ms ? atoi(ms) : 0;
+                zstr_send(pipe, "OK");
+                free(ms);
             } else if (!strcmp(cmd, "COUNT"))
                 zstr_sendf(pipe, "%zu", zlist_size(st.got));
-            else if (!strcmp(cmd, "GET")) {
+            else if (!strcmp(cmd, "GET") || !strcmp(cmd, "HEAD")) {
                 char *index = zmsg_popstr(msg);
                 int i = atoi(index), k = 0;
                 const char *found = NULL;
-                for (char *s = zlist_first(st.got); s; s = zlist_next(st.got), k++)
+                zlist_t *list = !strcmp(cmd, "GET") ? st.got : st.heads;
+                for (char *s = zlist_first(list); s; s = zlist_next(list), k++)
                     if (k == i)
                         found = s;
                 zstr_send(pipe, found ? found : "");
@@ -215,6 +232,7 @@ s_actor(zsock_t *pipe, void *args)
         close(st.listener);
     free(st.body);
     zlist_destroy(&st.got);
+    zlist_destroy(&st.heads);
 }
 
 sink_t *
@@ -266,18 +284,77 @@ sink_count(sink_t *self)
     return count;
 }
 
-char *
-sink_message(sink_t *self, int i)
+void
+sink_set_delay(sink_t *self, int ms)
+{
+    char text[16];
+    snprintf(text, sizeof text, "%d", ms);
+    zstr_sendx(self->actor, "DELAY", text, NULL);
+    char *ok = zstr_recv(self->actor);
+    zstr_free(&ok);
+}
+
+//  Item i of the received bodies ("GET") or HTTP heads ("HEAD"). Owned, NULL when none.
+static char *
+s_get(sink_t *self, const char *what, int i)
 {
     char index[16];
     snprintf(index, sizeof index, "%d", i);
-    zstr_sendx(self->actor, "GET", index, NULL);
+    zstr_sendx(self->actor, what, index, NULL);
     char *text = zstr_recv(self->actor), *found = zstr_recv(self->actor);
     bool ok = found && *found == '1';
     zstr_free(&found);
     if (!ok)
         zstr_free(&text);
     return text;
+}
+
+char *
+sink_message(sink_t *self, int i)
+{
+    return s_get(self, "GET", i);
+}
+
+char *
+sink_head(sink_t *self, int i)
+{
+    return s_get(self, "HEAD", i);
+}
+
+char *
+sink_header(sink_t *self, int i, const char *name)
+{
+    char *head = sink_head(self, i);
+    if (!head)
+        head = sink_message(self, i); //  SMTP: the headers are the message's
+    char *value = NULL;
+    size_t n = strlen(name);
+    for (char *line = head; line && *line && !value;) {
+        char *end = strstr(line, "\r\n");
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        if (len == 0)
+            break; //  the end of the headers
+        if (len > n && !strncasecmp(line, name, n) && line[n] == ':') {
+            //  the value, unfolded: continuation lines (starting with a space) lose their CRLF
+            char *v = line + n + 1;
+            while (*v == ' ')
+                v++;
+            size_t cap = strlen(v) + 1, o = 0;
+            value = malloc(cap);
+            for (char *p = v; *p;) {
+                if (p[0] == '\r' && p[1] == '\n' && (p[2] == ' ' || p[2] == '\t'))
+                    p += 2;
+                else if (p[0] == '\r' && p[1] == '\n')
+                    break;
+                else
+                    value[o++] = *p++;
+            }
+            value[o] = '\0';
+        }
+        line = end ? end + 2 : NULL;
+    }
+    free(head);
+    return value;
 }
 
 int

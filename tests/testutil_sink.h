@@ -24,11 +24,21 @@ int sink_port(sink_t *self);
 //  (NULL: {"errcode":0,"errmsg":"ok"}).
 void sink_set_status(sink_t *self, int status, const char *body);
 
+//  Every answer (HTTP) or the answer to DATA (SMTP) waits ms milliseconds first: a slow receiver.
+void sink_set_delay(sink_t *self, int ms);
+
 //  Requests or messages received so far.
 int sink_count(sink_t *self);
 
 //  The body (HTTP) or message (SMTP) number i, or NULL. Owned.
 char *sink_message(sink_t *self, int i);
+
+//  HTTP: the request line and headers of request number i, or NULL. Owned.
+char *sink_head(sink_t *self, int i);
+
+//  The value of header name (case-insensitive, first occurrence) of request or message i, or
+//  NULL when it has none. Owned.
+char *sink_header(sink_t *self, int i, const char *name);
 
 //  Waits until at least n arrived or timeout_ms passed. Returns the count.
 int sink_wait(sink_t *self, int n, int timeout_ms);

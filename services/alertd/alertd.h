@@ -186,9 +186,12 @@ typedef enum {
 } send_result_t;
 
 //  POSTs body to the receiver's URL. error (ALERT_ERROR_SIZE) says why when not SEND_OK.
-//  idempotency: a stable key of the notification (alert ids), sent as Idempotency-Key.
-send_result_t webhook_post(const receiver_t *receiver, const char *body, const char *idempotency,
-                           long timeout_ms, char *error);
+//  notification_ids: the outbox ids of the message ("3,4,7"), the same on every resend; sent as
+//  Idempotency-Key: planwatch-<ids> and X-Planwatch-Notification-Ids. alert_ids: the alert ids
+//  of the message, sent as X-Planwatch-Alert-Ids.
+send_result_t webhook_post(const receiver_t *receiver, const char *body,
+                           const char *notification_ids, const char *alert_ids, long timeout_ms,
+                           char *error);
 
 //  HMAC-SHA256 of msg under key (RFC 2104), for DingTalk's signed robots.
 void webhook_hmac_sha256(const char *key, const char *msg, uint8_t out[32]);
@@ -197,10 +200,12 @@ void webhook_hmac_sha256(const char *key, const char *msg, uint8_t out[32]);
 //  DingTalk robot URL in 加签 mode. Owned; NULL on out-of-memory.
 char *webhook_dingtalk_url(const char *url, const char *secret, int64_t timestamp_ms);
 
-//  Sends one message by SMTP. message_id without <>. Returns as webhook_post.
+//  Sends one message by SMTP. message_id without <>; alert_ids and notification_ids as for
+//  webhook_post (headers X-Planwatch-Alert-Ids, X-Planwatch-Notification-Ids). Returns as
+//  webhook_post.
 send_result_t mail_send(const receiver_t *receiver, const char *subject, const char *body,
-                        const char *message_id, const char *alert_ids, long timeout_ms,
-                        char *error);
+                        const char *message_id, const char *alert_ids, const char *notification_ids,
+                        long timeout_ms, char *error);
 
 //  The Message-ID of a notification: "planwatch.alert-<first id>[+<n-1>].<outbox id>@<domain>",
 //  the same every time the same outbox row is sent. Returns buf.

@@ -71,12 +71,36 @@ mail_message_id(uint64_t alert_id, size_t count, int64_t outbox_id, const char *
     return buf;
 }
 
+//  "Name: a,b,c" folded after commas so that no line passes 78 characters. Owned or NULL.
+static char *
+s_list_header(const char *name, const char *list)
+{
+    size_t cap = strlen(name) + strlen(list) * 2 + 16;
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    size_t o = (size_t)snprintf(out, cap, "%s: ", name), col = o;
+    for (const char *p = list; *p;) {
+        size_t item = strcspn(p, ",");
+        if (col + item + 1 > 78 && col > strlen(name) + 2) {
+            o += (size_t)snprintf(out + o, cap - o, "\r\n ");
+            col = 1;
+        }
+        o += (size_t)snprintf(out + o, cap - o, "%.*s%s", (int)item, p, p[item] ? "," : "");
+        col += item + 1;
+        p += item + (p[item] ? 1 : 0);
+    }
+    return out;
+}
+
 send_result_t
 mail_send(const receiver_t *receiver, const char *subject, const char *body, const char *message_id,
-          const char *alert_ids, long timeout_ms, char *error)
+          const char *alert_ids, const char *notification_ids, long timeout_ms, char *error)
 {
     char *subject64 = s_base64(subject, strlen(subject), false);
     char *body64 = s_base64(body, strlen(body), true);
+    char *alert_header = s_list_header("X-Planwatch-Alert-Ids", alert_ids);
+    char *notification_header = s_list_header("X-Planwatch-Notification-Ids", notification_ids);
     char date[64];
     time_t now = time(NULL);
     struct tm tm;
@@ -86,21 +110,24 @@ mail_send(const receiver_t *receiver, const char *subject, const char *body, con
     snprintf(to, sizeof to, "%s", receiver->to);
     for (char *p = to; (p = strchr(p, ';')) != NULL;)
         *p = ',';
-    size_t cap = strlen(body64 ? body64 : "") + strlen(subject64 ? subject64 : "") + 2048;
+    size_t cap = strlen(body64 ? body64 : "") + strlen(subject64 ? subject64 : "") +
+                 strlen(alert_header ? alert_header : "") +
+                 strlen(notification_header ? notification_header : "") + 2048;
     char *message = malloc(cap);
     send_result_t result = SEND_RETRY;
     CURL *curl = curl_easy_init();
     struct curl_slist *rcpt = NULL;
-    if (!subject64 || !body64 || !message || !curl) {
+    if (!subject64 || !body64 || !alert_header || !notification_header || !message || !curl) {
         snprintf(error, ALERT_ERROR_SIZE, "out of memory");
         goto cleanup;
     }
     snprintf(message, cap,
              "Date: %s\r\nFrom: planwatch <%s>\r\nTo: %s\r\nSubject: =?UTF-8?B?%s?=\r\n"
-             "Message-ID: <%s>\r\nX-Planwatch-Alert-Ids: %s\r\nMIME-Version: 1.0\r\n"
+             "Message-ID: <%s>\r\n%s\r\n%s\r\nMIME-Version: 1.0\r\n"
              "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n"
              "\r\n%s\r\n",
-             date, receiver->from, to, subject64, message_id, alert_ids, body64);
+             date, receiver->from, to, subject64, message_id, alert_header, notification_header,
+             body64);
     char list[1024];
     snprintf(list, sizeof list, "%s", receiver->to);
     char *save = NULL;
@@ -145,6 +172,8 @@ cleanup:
         curl_easy_cleanup(curl);
     free(message);
     free(subject64);
+    free(alert_header);
+    free(notification_header);
     free(body64);
     return result;
 }

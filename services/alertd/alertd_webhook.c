@@ -199,9 +199,23 @@ webhook_dingtalk_url(const char *url, const char *secret, int64_t timestamp_ms)
     return out;
 }
 
+//  Appends "name: value" to headers. Returns the list (NULL on out-of-memory).
+static struct curl_slist *
+s_header(struct curl_slist *headers, const char *name, const char *prefix, const char *value)
+{
+    size_t len = strlen(name) + strlen(prefix) + strlen(value) + 4;
+    char *line = malloc(len);
+    if (!line)
+        return headers;
+    snprintf(line, len, "%s: %s%s", name, prefix, value);
+    struct curl_slist *more = curl_slist_append(headers, line);
+    free(line);
+    return more ? more : headers;
+}
+
 send_result_t
-webhook_post(const receiver_t *receiver, const char *body, const char *idempotency, long timeout_ms,
-             char *error)
+webhook_post(const receiver_t *receiver, const char *body, const char *notification_ids,
+             const char *alert_ids, long timeout_ms, char *error)
 {
     CURL *curl = curl_easy_init();
     if (!curl) {
@@ -212,10 +226,9 @@ webhook_post(const receiver_t *receiver, const char *body, const char *idempoten
     struct curl_slist *headers =
         curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
     char header[512];
-    snprintf(header, sizeof header, "Idempotency-Key: planwatch-%s", idempotency);
-    headers = curl_slist_append(headers, header);
-    snprintf(header, sizeof header, "X-Planwatch-Alert-Ids: %s", idempotency);
-    headers = curl_slist_append(headers, header);
+    headers = s_header(headers, "Idempotency-Key", "planwatch-", notification_ids);
+    headers = s_header(headers, "X-Planwatch-Alert-Ids", "", alert_ids);
+    headers = s_header(headers, "X-Planwatch-Notification-Ids", "", notification_ids);
     if (receiver->format == FORMAT_JSON && *receiver->secret) {
         snprintf(header, sizeof header, "Authorization: Bearer %s", receiver->secret);
         headers = curl_slist_append(headers, header);
