@@ -1032,6 +1032,44 @@ START_TEST(test_ingest_as_of_and_ping)
 }
 END_TEST
 
+//  SIGINT (Ctrl-C in a terminal) stops it as SIGTERM does: exit 0.
+START_TEST(test_ingest_sigint_exits_0)
+{
+    harness_start(h);
+    ck_assert_int_eq(testutil_stop(h->pid, SIGINT), 0);
+    h->pid = 0;
+}
+END_TEST
+
+//  A bad setting is exactly one line on stderr, naming the variable, and exit status 2: the
+//  table's checks and ingestd's own (the key files, INGEST_FAULT) alike.
+START_TEST(test_ingest_bad_config_one_line)
+{
+    static const char *const settings[] = {"INGEST_MAX_MESSAGE=1",
+                                           "INGEST_CERT=/nonexistent/server.cert_secret",
+                                           "INGEST_CLIENTS_DIR=/nonexistent",
+                                           "INGEST_FAULT=crash_sometimes",
+                                           "INGEST_ENDPOINT=7701",
+                                           "INGEST_AS_OF=2024-13-01"};
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+        char command[PATH_MAX * 4];
+        snprintf(command, sizeof command,
+                 "DATABASE_URL='%s' INGEST_CERT='%s' INGEST_CLIENTS_DIR='%s'"
+                 " INGEST_CONTROL_ENDPOINT=%s %s %s 2>&1 >/dev/null",
+                 testutil_db_url(), h->server_secret, h->clients, h->control, settings[i],
+                 testutil_bin("ingestd"));
+        int status = -1;
+        char *err = testutil_capture(command, &status);
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(settings[i], "="), settings[i]);
+        ck_assert_msg(status == 2, "%s: exit %d", settings[i], status);
+        ck_assert_msg(*err && strchr(err, '\n') == err + strlen(err) - 1 && strstr(err, name),
+                      "%s: not one line naming it: %s", settings[i], err);
+        free(err);
+    }
+}
+END_TEST
+
 static Suite *
 ingest_suite(void)
 {
@@ -1066,6 +1104,8 @@ ingest_suite(void)
     tcase_add_test(errors, test_ingest_certificate_must_name_a_catalog_unit);
     tcase_add_test(errors, test_ingest_store_error_rolls_back);
     tcase_add_test(errors, test_ingest_sigterm_finishes_the_feed_in_hand);
+    tcase_add_test(errors, test_ingest_sigint_exits_0);
+    tcase_add_test(errors, test_ingest_bad_config_one_line);
     suite_add_tcase(s, errors);
     return s;
 }
