@@ -167,6 +167,8 @@ START_TEST(test_alert_delivery_every_format)
     ck_assert_ptr_nonnull(strstr(mail, "To: duchashi@example.gov.cn,lgo@example.gov.cn"));
     ck_assert_ptr_nonnull(strstr(mail, "@hunan.example>"));
     ck_assert_ptr_nonnull(strstr(mail, "Subject: =?UTF-8?B?"));
+    //  the long Chinese subject: several encoded-words on folded lines (check_alert_raise)
+    ck_assert_ptr_nonnull(strstr(mail, "?=\r\n =?UTF-8?B?"));
     free(mail);
 
     //  recorded just after the receiver answered

@@ -374,6 +374,96 @@ START_TEST(test_alert_remind_stops_when_resolved)
 }
 END_TEST
 
+//  Base64 of text decoded into out (NUL-terminated). Returns the byte count.
+static size_t
+s_unbase64(const char *text, size_t len, char *out)
+{
+    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t o = 0;
+    unsigned bits = 0, v = 0;
+    for (size_t i = 0; i < len && text[i] != '='; i++) {
+        const char *d = strchr(digits, text[i]);
+        ck_assert_msg(d && text[i], "not base64: %c", text[i]);
+        v = v << 6 | (unsigned)(d - digits);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (char)((v >> bits) & 0xFF);
+        }
+    }
+    out[o] = '\0';
+    return o;
+}
+
+//  True when s[0..n) is whole UTF-8 characters.
+static bool
+s_whole_utf8(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t len = c < 0x80             ? 1
+                     : (c & 0xE0) == 0xC0 ? 2
+                     : (c & 0xF0) == 0xE0 ? 3
+                     : (c & 0xF8) == 0xF0 ? 4
+                                          : 0;
+        if (!len || i + len > n)
+            return false;
+        for (size_t k = 1; k < len; k++)
+            if (((unsigned char)s[i + k] & 0xC0) != 0x80)
+                return false;
+        i += len;
+    }
+    return true;
+}
+
+//  The Subject of an e-mail: RFC 2047 encoded-words of at most 75 characters, cut only between
+//  UTF-8 characters, lines of at most 76 with "Subject: " in front; decoded, the subject again.
+START_TEST(test_alert_mail_subject_encoded_words)
+{
+    static const char *const subjects[] = {
+        "〔提醒·已升级〕【逾期未完成】二（四）1 培育壮大科技型企业｜到2025年高新技术企业达到1.4万家"
+        "（湖南省）截止2025-12-31，已逾期25天",
+        "【督查提醒】省科技厅：12条告警",
+        "ASCII only",
+        "𠀀𠀁𠀂𠀃𠀄𠀅𠀆𠀇𠀈𠀉𠀊𠀋𠀌𠀍𠀎𠀏𠀐𠀑𠀒𠀓 mixed 四字节 and 3-byte ✓ and é",
+    };
+    for (size_t k = 0; k < sizeof subjects / sizeof subjects[0]; k++) {
+        const char *subject = subjects[k];
+        char *header = mail_subject_header(subject);
+        ck_assert_ptr_nonnull(header);
+        char decoded[4096] = "";
+        size_t got = 0, words = 0;
+        for (char *line = header; line;) {
+            char *end = strstr(line, "\r\n");
+            size_t len = end ? (size_t)(end - line) : strlen(line);
+            const char *word = line;
+            if (words) {
+                ck_assert_msg(*line == ' ', "a continuation line starts with a space: %s", header);
+                word++;
+                len--;
+                ck_assert_uint_le(len + 1, 76);
+            } else
+                ck_assert_uint_le(strlen("Subject: ") + len, 76);
+            ck_assert_uint_le(len, 75);
+            ck_assert_msg(!strncmp(word, "=?UTF-8?B?", 10) && !strncmp(word + len - 2, "?=", 2),
+                          "not an encoded-word: %.*s", (int)len, word);
+            char part[256];
+            size_t n = s_unbase64(word + 10, len - 12, part);
+            ck_assert_msg(n > 0 && s_whole_utf8(part, n), "word %zu cuts a character", words);
+            memcpy(decoded + got, part, n);
+            got += n;
+            decoded[got] = '\0';
+            words++;
+            line = end ? end + 2 : NULL;
+        }
+        ck_assert_str_eq(decoded, subject);
+        if (strlen(subject) > 45)
+            ck_assert_uint_gt(words, 1);
+        free(header);
+    }
+}
+END_TEST
+
 static Suite *
 alert_raise_suite(void)
 {
@@ -391,6 +481,7 @@ alert_raise_suite(void)
     tcase_add_test(core, test_alert_silence_suppresses_and_expires);
     tcase_add_test(core, test_alert_remind_escalate_ack_working_days);
     tcase_add_test(core, test_alert_remind_stops_when_resolved);
+    tcase_add_test(core, test_alert_mail_subject_encoded_words);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_checked_fixture(limits, s_setup_store, s_teardown_store);

@@ -207,6 +207,11 @@ send_result_t mail_send(const receiver_t *receiver, const char *subject, const c
                         const char *message_id, const char *alert_ids, const char *notification_ids,
                         long timeout_ms, char *error);
 
+//  The Subject header's value for a UTF-8 subject (RFC 2047): encoded-words of at most 75
+//  characters, each holding whole UTF-8 characters, folded by CRLF SPACE so that with
+//  "Subject: " in front no line passes 76 characters. Owned, NULL on out-of-memory.
+char *mail_subject_header(const char *subject);
+
 //  The Message-ID of a notification: "planwatch.alert-<first id>[+<n-1>].<outbox id>@<domain>",
 //  the same every time the same outbox row is sent. Returns buf.
 char *mail_message_id(uint64_t alert_id, size_t count, int64_t outbox_id, const char *from,

@@ -1,4 +1,5 @@
-/*  alertd_mail.c - e-mail through SMTP with libcurl; the Message-ID comes from the alert id */
+/*  alertd_mail.c - e-mail through SMTP with libcurl; the Message-ID comes from
+ * the alert id */
 #include "alertd.h"
 
 #include <curl/curl.h>
@@ -71,7 +72,59 @@ mail_message_id(uint64_t alert_id, size_t count, int64_t outbox_id, const char *
     return buf;
 }
 
-//  "Name: a,b,c" folded after commas so that no line passes 78 characters. Owned or NULL.
+//  The value of an unstructured header with non-ASCII text (RFC 2047):
+//  "=?UTF-8?B?...?=" words of at most 75 characters, each the base64 of whole
+//  UTF-8 characters, joined by CRLF SPACE so that no line passes 76 characters.
+//  first: the room the first line has for its word (after "Subject: "). Owned,
+//  NULL on out-of-memory.
+static char *
+s_encoded_words(const char *text, size_t first)
+{
+    size_t len = strlen(text), cap = len * 2 + 64, o = 0;
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    out[0] = '\0';
+    size_t pos = 0, room = first;
+    do {
+        //  bytes that fit one word: 4 base64 characters per 3 bytes within room -
+        //  12
+        size_t max = (room - 12) / 4 * 3, take = len - pos < max ? len - pos : max;
+        //  never cut a character: back off over UTF-8 continuation bytes (10xxxxxx)
+        while (take > 0 && pos + take < len && ((unsigned char)text[pos + take] & 0xC0) == 0x80)
+            take--;
+        char *b64 = s_base64(text + pos, take, false);
+        if (!b64) {
+            free(out);
+            return NULL;
+        }
+        size_t need = o + strlen(b64) + 16;
+        if (need > cap) {
+            cap = need * 2;
+            char *more = realloc(out, cap);
+            if (!more) {
+                free(b64);
+                free(out);
+                return NULL;
+            }
+            out = more;
+        }
+        o += (size_t)snprintf(out + o, cap - o, "%s=?UTF-8?B?%s?=", pos ? "\r\n " : "", b64);
+        free(b64);
+        pos += take;
+        room = 75;
+    } while (pos < len);
+    return out;
+}
+
+char *
+mail_subject_header(const char *subject)
+{
+    return s_encoded_words(subject, 76 - strlen("Subject: "));
+}
+
+//  "Name: a,b,c" folded after commas so that no line passes 78 characters.
+//  Owned or NULL.
 static char *
 s_list_header(const char *name, const char *list)
 {
@@ -97,7 +150,7 @@ send_result_t
 mail_send(const receiver_t *receiver, const char *subject, const char *body, const char *message_id,
           const char *alert_ids, const char *notification_ids, long timeout_ms, char *error)
 {
-    char *subject64 = s_base64(subject, strlen(subject), false);
+    char *subject_words = mail_subject_header(subject);
     char *body64 = s_base64(body, strlen(body), true);
     char *alert_header = s_list_header("X-Planwatch-Alert-Ids", alert_ids);
     char *notification_header = s_list_header("X-Planwatch-Notification-Ids", notification_ids);
@@ -110,23 +163,24 @@ mail_send(const receiver_t *receiver, const char *subject, const char *body, con
     snprintf(to, sizeof to, "%s", receiver->to);
     for (char *p = to; (p = strchr(p, ';')) != NULL;)
         *p = ',';
-    size_t cap = strlen(body64 ? body64 : "") + strlen(subject64 ? subject64 : "") +
+    size_t cap = strlen(body64 ? body64 : "") + strlen(subject_words ? subject_words : "") +
                  strlen(alert_header ? alert_header : "") +
                  strlen(notification_header ? notification_header : "") + 2048;
     char *message = malloc(cap);
     send_result_t result = SEND_RETRY;
     CURL *curl = curl_easy_init();
     struct curl_slist *rcpt = NULL;
-    if (!subject64 || !body64 || !alert_header || !notification_header || !message || !curl) {
+    if (!subject_words || !body64 || !alert_header || !notification_header || !message || !curl) {
         snprintf(error, ALERT_ERROR_SIZE, "out of memory");
         goto cleanup;
     }
     snprintf(message, cap,
-             "Date: %s\r\nFrom: planwatch <%s>\r\nTo: %s\r\nSubject: =?UTF-8?B?%s?=\r\n"
+             "Date: %s\r\nFrom: planwatch <%s>\r\nTo: %s\r\nSubject: %s\r\n"
              "Message-ID: <%s>\r\n%s\r\n%s\r\nMIME-Version: 1.0\r\n"
-             "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n"
+             "Content-Type: text/plain; "
+             "charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n"
              "\r\n%s\r\n",
-             date, receiver->from, to, subject64, message_id, alert_header, notification_header,
+             date, receiver->from, to, subject_words, message_id, alert_header, notification_header,
              body64);
     char list[1024];
     snprintf(list, sizeof list, "%s", receiver->to);
@@ -148,7 +202,8 @@ mail_send(const receiver_t *receiver, const char *subject, const char *body, con
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-    //  STARTTLS when the server offers it (a mail relay inside the government network may not).
+    //  STARTTLS when the server offers it (a mail relay inside the government
+    //  network may not).
     curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
     if (*receiver->user) {
         curl_easy_setopt(curl, CURLOPT_USERNAME, receiver->user);
@@ -162,7 +217,8 @@ mail_send(const receiver_t *receiver, const char *subject, const char *body, con
         result = SEND_OK;
     } else {
         snprintf(error, ALERT_ERROR_SIZE, "SMTP %ld: %s", code, curl_easy_strerror(rc));
-        //  5xx from the server (bad recipient, refused login) will not change by retrying.
+        //  5xx from the server (bad recipient, refused login) will not change by
+        //  retrying.
         result =
             (code >= 500 && code < 600) || rc == CURLE_LOGIN_DENIED ? SEND_PERMANENT : SEND_RETRY;
     }
@@ -171,7 +227,7 @@ cleanup:
     if (curl)
         curl_easy_cleanup(curl);
     free(message);
-    free(subject64);
+    free(subject_words);
     free(alert_header);
     free(notification_header);
     free(body64);
