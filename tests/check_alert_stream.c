@@ -284,6 +284,45 @@ START_TEST(test_alert_stream_snapshot_in_parts)
 }
 END_TEST
 
+//  SIGINT (Ctrl-C in a terminal) stops it as SIGTERM does: exit 0.
+START_TEST(test_alert_stream_sigint_exits_0)
+{
+    alert_proc_t p;
+    alert_proc_init(&p, s_dir, "alertd", 0);
+    alert_proc_start(&p, s_receivers, s_escalation, NULL, 1);
+    ck_assert_int_eq(alert_proc_stop(&p, SIGINT), 0);
+}
+END_TEST
+
+//  A bad setting is exactly one line on stderr, naming what is wrong, and exit status 2: the
+//  table's checks and the data files alertd reads at start alike.
+START_TEST(test_alert_stream_bad_config_one_line)
+{
+    static const char *const settings[][2] = {
+        {"ALERT_POLL_MS=1", "ALERT_POLL_MS"},
+        {"ALERT_DEADMAN_SECONDS=-1", "ALERT_DEADMAN_SECONDS"},
+        {"ALERT_PUB_ENDPOINT=7704", "ALERT_PUB_ENDPOINT"},
+        {"ALERT_RECEIVERS=/nonexistent/receivers.csv", "/nonexistent/receivers.csv"},
+        {"ALERT_CALENDAR=/nonexistent/holidays.csv", "/nonexistent/holidays.csv"}};
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+        char command[PATH_MAX * 4];
+        snprintf(command, sizeof command,
+                 "DATABASE_URL='%s' ALERT_RECEIVERS='%s' ALERT_ESCALATION='%s'"
+                 " ALERT_CALENDAR='%s' %s %s 2>&1 >/dev/null",
+                 testutil_db_url(), s_receivers, s_escalation,
+                 testutil_repo_path("deploy/calendar/holidays_cn.csv"), settings[i][0],
+                 testutil_bin("alertd"));
+        int status = -1;
+        char *err = testutil_capture(command, &status);
+        ck_assert_msg(status == 2, "%s: exit %d", settings[i][0], status);
+        ck_assert_msg(*err && strchr(err, '\n') == err + strlen(err) - 1 &&
+                          strstr(err, settings[i][1]),
+                      "%s: not one line naming it: %s", settings[i][0], err);
+        free(err);
+    }
+}
+END_TEST
+
 static Suite *
 alert_stream_suite(void)
 {
@@ -295,6 +334,8 @@ alert_stream_suite(void)
     tcase_add_test(core, test_alert_stream_snapshot_and_heartbeat);
     tcase_add_test(core, test_alert_stream_prompted_by_status_change);
     tcase_add_test(core, test_alert_deadman_pipeline_down_and_back);
+    tcase_add_test(core, test_alert_stream_sigint_exits_0);
+    tcase_add_test(core, test_alert_stream_bad_config_one_line);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_checked_fixture(limits, s_setup, s_teardown);
