@@ -1,11 +1,14 @@
-/*  bench_report.c - `make bench-report`: the bulletin over 15 units x 150 indicators x 10 years
-    of monthly figures (~270k observations, the synthetic plan of tests/testutil_bench.h).
+/*  bench_report.c - `make bench-report`: the bulletin over 15 units x 152 indicators x 10 years
+    of monthly figures (272k observations, over the 270k of issue 7; the synthetic plan of
+    tests/testutil_bench.h with two indicators more than bench_eval's 150, since one figure in
+    200 is never sent and 15 x 150 x 120 would leave 268,650). It stops when fewer than 270k
+    observations are stored.
 
     Prints, from one run on one store:
       - the judgement alone (judge_run: every figure read, every target and duty judged), the
         floor under any bulletin, since the bulletin judges with the same code;
       - the bulletin built in process (catalog, judgement, notes, alerts, on-time reporting,
-        rankings, 150 charts, the page), best and median of BENCH_REPORT_REPEAT runs;
+        rankings, 152 charts, the page), best and median of BENCH_REPORT_REPEAT runs;
       - `planctl report --out FILE` end to end (process start to file renamed into place), the
         figure the goal (< 2 s) is about.
     Last line: report_seconds=<median end-to-end seconds>.
@@ -29,12 +32,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define GROUPS 5 //  task groups of the synthetic plan
+#define GROUPS           5      //  task groups of the synthetic plan
+#define INDICATORS       152    //  monthly indicators the cities report
+#define MIN_OBSERVATIONS 270000 //  issue 7: "a report over 270k observations"
 
 static const int s_leads[] = {90, 30, 7};
 
-//  The synthetic plan: 15 cities under the province, 150 monthly indicators the cities report
-//  and the province sums, one target per indicator on the province (level, cumulative, growth,
 //  The figures, as the 15 city governments would send them month by month (one feed per city
 //  and month), received ten days into the next month; one in 50 a month later (late), one in
 //  200 never. Alerts on the overdue milestones, half of them acknowledged.
@@ -113,13 +116,20 @@ main(void)
     bench_must(db_migrate(conn, migrations && *migrations ? migrations : "deploy/migrations") < 0,
                "bench_report", "migrating");
     int64_t started = zclock_usecs();
-    bench_catalog(conn, GROUPS, "基准测试目标：到2026年达到 <规模> & “质量”");
+    bench_catalog_sized(conn, GROUPS, INDICATORS, "基准测试目标：到2026年达到 <规模> & “质量”");
     s_load(conn);
     char *count = db_scalar(conn, "SELECT count(*) FROM observation", 0, NULL);
-    printf("bench_report: %s observations (%d cities x %d monthly indicators x 120 months, "
+    printf("bench_report: %s observations (%d cities x %d monthly indicators x %d months, "
            "1 in 200 never sent, 1 in 50 late), loaded in %.1f s\n",
-           count ? count : "?", BENCH_CITIES, BENCH_INDICATORS, s_s(zclock_usecs() - started));
+           count ? count : "?", BENCH_CITIES, INDICATORS, BENCH_MONTHS,
+           s_s(zclock_usecs() - started));
+    long observations = count ? atol(count) : 0;
     free(count);
+    if (observations < MIN_OBSERVATIONS) {
+        fprintf(stderr, "bench_report: %ld observations, fewer than %d\n", observations,
+                MIN_OBSERVATIONS);
+        return 1;
+    }
 
     report_options_t opts = {.due_soon = s_leads, .due_soon_count = 3};
     day_parse(BENCH_AS_OF, &opts.as_of);

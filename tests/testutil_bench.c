@@ -18,6 +18,16 @@ bench_must(int rc, const char *program, const char *what)
 void
 bench_catalog(PGconn *conn, int groups, const char *target_text)
 {
+    bench_catalog_sized(conn, groups, BENCH_INDICATORS, target_text);
+}
+
+void
+bench_catalog_sized(PGconn *conn, int groups, int indicators, const char *target_text)
+{
+    if (groups < 1 || indicators < 1 || indicators > 1000) {
+        fprintf(stderr, "bench: %d groups of %d indicators is no plan\n", groups, indicators);
+        exit(1);
+    }
     catalog_t *cat = catalog_new();
     catalog_add_org(cat, "100000", "全国", ORG_NATION, "");
     catalog_add_org(cat, "430000", "湖南省", ORG_PROVINCE, "100000");
@@ -41,7 +51,7 @@ bench_catalog(PGconn *conn, int groups, const char *target_text)
         catalog_add_task_unit(cat, task, "P_BENCH", g % 2 ? ROLE_CO : ROLE_LEAD, false);
         catalog_add_task_unit(cat, task, "P_HELP", ROLE_CO, false);
     }
-    for (int i = 0; i < BENCH_INDICATORS; i++) {
+    for (int i = 0; i < indicators; i++) {
         char code[16], name[32], tcode[16], task[8];
         snprintf(code, sizeof code, "B%03d", i);
         snprintf(name, sizeof name, "测试指标%03d", i);
