@@ -4,6 +4,7 @@
 
 #include "catalog.h"
 #include "db.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,56 @@ START_TEST(test_catalog_counts_per_kind)
     ck_assert_int_eq(catalog_target_count(cat), 56);
     catalog_destroy(&cat);
     ck_assert_ptr_null(cat);
+}
+END_TEST
+
+//  The lead units of a target, as catalog_target_units gives them, joined with ','.
+static void
+s_leads(const catalog_t *cat, const char *target, char *buf, size_t size)
+{
+    size_t count = 0, n = 0;
+    const task_unit_t *units = catalog_target_units(cat, catalog_target(cat, target), &count);
+    buf[0] = '\0';
+    for (size_t i = 0; i < count; i++)
+        if (units[i].role == ROLE_LEAD)
+            n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? "," : "", units[i].unit);
+}
+
+//  Responsibility is per task unless target_units.csv says otherwise for a target: T1.2-1 is
+//  郴州's alone; 中南大学 leads the 芙蓉实验室 targets only.
+static void
+s_check_target_units(const catalog_t *cat)
+{
+    char leads[256];
+    s_leads(cat, "T1.2-1", leads, sizeof leads);
+    ck_assert_str_eq(leads, "GOV_431000");
+    size_t count = 0;
+    catalog_target_units(cat, catalog_target(cat, "T1.2-1"), &count);
+    ck_assert_uint_eq(count, 1);
+    s_leads(cat, "L1-3", leads, sizeof leads);
+    ck_assert_str_eq(leads, "P_STD");
+    for (const char *const *t = (const char *const[]){"L1-1", "L1-2", "L1-3", "L1-4", NULL}; *t;
+         t++)
+        ck_assert_msg(!catalog_unit_shares_target(cat, "X_CSU", catalog_target(cat, *t)),
+                      "中南大学 named for %s", *t);
+    s_leads(cat, "L1-5", leads, sizeof leads);
+    ck_assert_str_eq(leads, "X_CSU,P_STD");
+    const task_unit_t *units = catalog_target_units(cat, catalog_target(cat, "L1-5"), &count);
+    ck_assert(!units[0].inferred); //  “实验室由中南大学牵头”
+    ck_assert(units[1].inferred);
+    //  a target without rows takes its task's units
+    s_leads(cat, "T4.1-1", leads, sizeof leads);
+    ck_assert_str_eq(leads, "P_STD");
+    ck_assert(catalog_unit_shares_target(cat, "P_MIIT", catalog_target(cat, "T4.1-1")));
+    ck_assert(!catalog_unit_shares_target(cat, "GOV_430400", catalog_target(cat, "T1.2-1")));
+    ck_assert(catalog_unit_shares_task(cat, "GOV_430400", "T1.2"));
+}
+
+START_TEST(test_catalog_target_units)
+{
+    catalog_t *cat = s_load_seed();
+    s_check_target_units(cat);
+    catalog_destroy(&cat);
 }
 END_TEST
 
@@ -97,6 +148,14 @@ START_TEST(test_catalog_seed_facts)
     ck_assert(catalog_unit_reports(cat, "GOV_430100", hte, "430100"));
     ck_assert(!catalog_unit_reports(cat, "GOV_430100", hte, "430200"));
     ck_assert(catalog_unit_reports(cat, "P_STD", hte, "430000"));
+    //  国家超级计算长沙中心 is a 重大科技基础设施: 省发展改革委 reports it, as README says
+    ck_assert_str_eq(catalog_indicator(cat, "SC_COMPUTE")->reporters[0], "P_DRC");
+    ck_assert_str_eq(catalog_indicator(cat, "SC_SOFTWARE")->reporters[0], "P_DRC");
+    //  small counts built from nothing are projected linearly, large stocks compound
+    ck_assert_int_eq(catalog_indicator(cat, "YLS_DEPT")->projection, PROJECTION_LINEAR);
+    ck_assert_int_eq(catalog_indicator(cat, "TRILLION_IND")->projection, PROJECTION_LINEAR);
+    ck_assert_int_eq(catalog_indicator(cat, "XJ_LAB_CTR")->projection, PROJECTION_LINEAR);
+    ck_assert_int_eq(hte->projection, PROJECTION_COMPOUND);
     bool ambiguous;
     ck_assert_ptr_nonnull(catalog_milestone_for(cat, "T2.5-2", &ambiguous));
     ck_assert_ptr_null(catalog_milestone_for(cat, "T2.5", &ambiguous));
@@ -117,6 +176,7 @@ s_store_digest(PGconn *conn)
         " (SELECT string_agg(r::text, ',' ORDER BY indicator, unit) FROM indicator_reporter r),"
         " (SELECT string_agg(k::text, ',' ORDER BY code) FROM task k),"
         " (SELECT string_agg(u::text, ',' ORDER BY task, unit) FROM task_unit u),"
+        " (SELECT string_agg(u::text, ',' ORDER BY target, unit) FROM target_unit u),"
         " (SELECT string_agg(r::text, ',' ORDER BY code) FROM resp_unit r),"
         " (SELECT string_agg(o::text, ',' ORDER BY code) FROM org_unit o)))",
         0, NULL);
@@ -149,6 +209,10 @@ START_TEST(test_catalog_store_round_trip)
     ck_assert_int_eq(rd->agg, AGG_RATIO);
     ck_assert_str_eq(rd->numerator, "RD_SPEND");
     ck_assert_int_eq(rd->reporter_count, 2);
+    for (size_t i = 0; i < catalog_indicator_count(cat); i++)
+        ck_assert_int_eq(catalog_indicator_at(back, i)->projection,
+                         catalog_indicator_at(cat, i)->projection);
+    s_check_target_units(back);
     //  loading the same catalog again changes nothing
     char *before = s_store_digest(conn);
     ck_assert_int_eq(catalog_store(conn, cat, errors), 0);
@@ -204,6 +268,17 @@ static const breakage_t s_breakages[] = {
     {"resp_units.csv", "code,name,kind,org", "code,name,type,org",
      "kind: column missing from the header"},
     {"tasks.csv", "T4.1,T4,task,", "T4.1,T44,task,", "parent: 'T44' is not a task group"},
+    {"indicators.csv", "YLS_DEPT,岳麓山实验室功能研究部数,个,year,none,,,,1,0,2022,3,P_STD,linear",
+     "YLS_DEPT,岳麓山实验室功能研究部数,个,year,none,,,,1,0,2022,3,P_STD,straight",
+     "projection: 'straight' is not compound or linear"},
+    {"target_units.csv", "T1.2-1,GOV_431000,lead,seed", "T1.2-9,GOV_431000,lead,seed",
+     "target: unknown target 'T1.2-9'"},
+    {"target_units.csv", "T1.2-1,GOV_431000,lead,seed", "T1.2-1,GOV_439999,lead,seed",
+     "unit: unknown unit 'GOV_439999'"},
+    {"target_units.csv", "T1.2-1,GOV_431000,lead,seed", "T1.2-1,GOV_431000,chief,seed",
+     "role: 'chief' is not lead or co"},
+    {"target_units.csv", "L1-5,X_CSU,lead,seed", "L1-5,X_CSU,lead,told",
+     "source: 'told' is not seed or inferred"},
 };
 
 //  Copies deploy/plan into a temporary directory and applies one breakage. Returns the
@@ -335,6 +410,59 @@ START_TEST(test_catalog_show_lists_every_target)
     ck_assert_int_eq(status, 0);
     ck_assert_ptr_nonnull(strstr(out, "\"name\": \"省科技厅\""));
     free(out);
+    //  csv: T1.2-1 is 郴州's alone; inferred units are marked as the JSON marks them
+    snprintf(command, sizeof command, "DATABASE_URL='%s' %s plan show --format csv",
+             testutil_db_url(), testutil_bin("planctl"));
+    out = testutil_capture(command, &status);
+    ck_assert_ptr_nonnull(strstr(out, "T1.2-1,二（一）2,milestone,按期完成,2025-12-31,郴州市,"
+                                      "郴州市人民政府,,"));
+    ck_assert_ptr_nonnull(strstr(out, ",湖南省,中南大学、省科技厅（推定）,"));
+    free(out);
+    PQfinish(conn);
+}
+END_TEST
+
+//  The table prints every lead unit: a long list wraps in its column (on a 、, the other columns
+//  left blank) instead of being cut; inferred units are marked （推定）.
+START_TEST(test_catalog_show_table)
+{
+    PGconn *conn = testutil_db_fresh(1);
+    char command[1024];
+    snprintf(command, sizeof command, "DATABASE_URL='%s' %s plan show", testutil_db_url(),
+             testutil_bin("planctl"));
+    int status = 0;
+    char *out = testutil_capture(command, &status);
+    ck_assert_int_eq(status, 0);
+    //  the display column where "lead" starts in the header
+    char *header = strstr(out, "lead");
+    ck_assert_ptr_nonnull(header);
+    char prefix[256];
+    snprintf(prefix, sizeof prefix, "%.*s", (int)(header - out), out);
+    int lead_col = text_display_width(prefix);
+    bool chenzhou = false, wrapped = false, inferred = false;
+    const char *target = "";
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        if (line[0] != ' ')
+            target = line;
+        if (!strncmp(line, "T1.2-1 ", 7)) {
+            ck_assert_ptr_nonnull(strstr(line, "郴州市人民政府"));
+            ck_assert_ptr_null(strstr(line, "衡阳"));
+            chenzhou = true;
+        }
+        if (!strncmp(line, "G-1 ", 4))
+            inferred = strstr(line, "省科技厅（推定）") != NULL;
+        //  a continuation line: blank up to the lead column, then names
+        if (line[0] == ' ') {
+            ck_assert_int_eq((int)strspn(line, " "), lead_col);
+            if (!strncmp(target, "T2.4-1 ", 7))
+                wrapped |= strstr(line, "省卫生健康委") != NULL;
+        }
+        ck_assert_ptr_null(strstr(line, "…"));
+    }
+    ck_assert(chenzhou);
+    ck_assert(wrapped);
+    ck_assert(inferred);
+    free(out);
     PQfinish(conn);
 }
 END_TEST
@@ -351,6 +479,8 @@ catalog_suite(void)
     tcase_add_test(core, test_catalog_seed_facts);
     tcase_add_test(core, test_catalog_store_round_trip);
     tcase_add_test(core, test_catalog_show_lists_every_target);
+    tcase_add_test(core, test_catalog_show_table);
+    tcase_add_test(core, test_catalog_target_units);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_set_timeout(errors, 60);
