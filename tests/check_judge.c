@@ -414,6 +414,35 @@ START_TEST(test_judge_leap_day)
 }
 END_TEST
 
+//  A count built from nothing is projected linearly (the indicator says so): 1 -> 2 is not on
+//  track for 5; a cumulative names as missing only a flow that is due.
+START_TEST(test_judge_linear_projection_and_missing_flows)
+{
+    fixture_t f;
+    s_setup(&f, 1);
+    eval_obs_t rows[] = {{"430000", "YLS_DEPT", "2022", 1},
+                         {"430000", "YLS_DEPT", "2023", 2},
+                         {"430000", "NAT_PLATFORM_NEW", "2022", 3}};
+    eval_feed(f.conn, "P_STD", NULL, rows, 3, NULL);
+    s_judge(&f, "2024-06-30", NULL);
+    const judge_result_t *r = s_get(&f, "T|T2.1-3|430000|");
+    s_status(&f, "T|T2.1-3|430000|", STATUS_AT_RISK);
+    ck_assert_str_eq(s_ev_string(r, "projection", "method"), "linear");
+    ck_assert_double_eq_tol(r->projection, 4, 1e-9);
+    ck_assert_double_eq_tol(r->progress, 0.75, 1e-9);
+    //  2023 was due on 2024-03-31 and is absent: named; 2024 and 2025 are not due
+    r = s_get(&f, "T|T2.4-2|430000|");
+    ck_assert_str_eq(s_ev_string(r, "flows", "first_missing"), "2023");
+    eval_obs(f.conn, "P_STD", "430000", "NAT_PLATFORM_NEW", "2023", 3, NULL);
+    s_judge(&f, "2024-06-30", NULL);
+    r = s_get(&f, "T|T2.4-2|430000|");
+    ck_assert_ptr_null(json_object_get(json_object_get(r->evidence, "flows"), "first_missing"));
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(r->evidence, "flows"), "reported")), 2);
+    s_teardown(&f);
+}
+END_TEST
+
 //  Judging only what a feed touched: the targets on the series, through the cities too, and the
 //  duties of the series; a milestone report touches its milestone only.
 START_TEST(test_judge_touched)
@@ -570,6 +599,51 @@ START_TEST(test_judge_planctl_table)
 }
 END_TEST
 
+//  planctl status: a milestone done after its deadline is shown as 已完成（逾期） (csv and json
+//  say why); colours only on a terminal, and not with NO_COLOR.
+START_TEST(test_judge_planctl_late_and_colour)
+{
+    fixture_t f;
+    s_setup(&f, 1);
+    eval_milestone(f.conn, "P_DRC", "T2.5-2", "done", "2024-02-01", NULL);
+    int status;
+    char *out = s_planctl_status("--as-of 2024-06-30 --task T2.5", &status);
+    ck_assert_int_eq(status, 0);
+    char *row = strstr(out, "T2.5-2 ");
+    ck_assert_ptr_nonnull(row);
+    char *eol = strchr(row, '\n');
+    ck_assert_ptr_nonnull(eol);
+    *eol = '\0';
+    ck_assert_msg(strstr(row, "已完成（逾期）") != NULL, "row: %s", row);
+    free(out);
+    out = s_planctl_status("--as-of 2024-06-30 --task T2.5 --format csv", &status);
+    ck_assert_ptr_nonnull(strstr(out, "target,T2,T2.5,T2.5-2,,430000,,,ACHIEVED,已完成（逾期）,"));
+    ck_assert_ptr_nonnull(strstr(out, ",done_late\n"));
+    free(out);
+    out = s_planctl_status("--as-of 2024-06-30 --task T2.5 --format json", &status);
+    ck_assert_ptr_nonnull(strstr(out, "\"status_zh\": \"已完成（逾期）\""));
+    ck_assert_ptr_nonnull(strstr(out, "\"reason\": \"done_late\""));
+    free(out);
+    //  On a terminal (script gives planctl a pseudo-terminal): coloured; with NO_COLOR: not.
+    char command[PATH_MAX * 2];
+    for (int no_colour = 0; no_colour < 2; no_colour++) {
+        snprintf(command, sizeof command,
+                 "DATABASE_URL='%s' %s script -qec '%s status --as-of 2024-06-30 --task T2.5'"
+                 " /dev/null </dev/null 2>/dev/null",
+                 testutil_db_url(), no_colour ? "NO_COLOR=1" : "", testutil_bin("planctl"));
+        out = testutil_capture(command, &status);
+        ck_assert_int_eq(status, 0);
+        ck_assert_ptr_nonnull(strstr(out, "T2.5-2"));
+        if (no_colour)
+            ck_assert_msg(strstr(out, "\033[") == NULL, "NO_COLOR: %s", out);
+        else
+            ck_assert_msg(strstr(out, "\033[32m") != NULL, "no colour on a terminal: %s", out);
+        free(out);
+    }
+    s_teardown(&f);
+}
+END_TEST
+
 //  Reading the figures over several connections in one exported snapshot gives exactly what one
 //  connection reads, known-at included; a helper that is busy is left out.
 START_TEST(test_judge_parallel_load)
@@ -663,6 +737,8 @@ judge_suite(void)
     tcase_add_test(core, test_judge_deadline_awaiting);
     tcase_add_test(core, test_judge_leap_day);
     tcase_add_test(core, test_judge_touched);
+    tcase_add_test(core, test_judge_linear_projection_and_missing_flows);
+    tcase_add_test(core, test_judge_planctl_late_and_colour);
     tcase_add_test(core, test_judge_planctl_agrees);
     tcase_add_test(core, test_judge_planctl_table);
     tcase_add_test(core, test_judge_parallel_load);
