@@ -409,6 +409,27 @@ START_TEST(test_evaluatord_correction)
 }
 END_TEST
 
+//  The date rolls over with no NOTIFY and no EVAL_AS_OF: the store's clock row changes behind
+//  its back, and the tick alone finds the new day and judges it.
+START_TEST(test_evaluatord_tick_rolls_date)
+{
+    env_t e;
+    s_env_init(&e, "2023-12-31", 50);
+    s_start(&e);
+    s_wait_as_of(&e, "2023-12-31");
+    char buf[64];
+    ck_assert_str_eq(s_status_of(&e, "T|T2.5-2|430000|", buf, sizeof buf), "NO_DATA");
+    ck_assert_int_eq(db_exec(e.conn, "UPDATE system_clock SET as_of = '2024-01-01'", 0, NULL), 0);
+    s_wait_as_of(&e, "2024-01-01");
+    ck_assert_str_eq(s_status_of(&e, "T|T2.5-2|430000|", buf, sizeof buf), "OVERDUE");
+    ck_assert_int_eq(s_scalar(&e, "SELECT count(*) FROM status_change WHERE key ="
+                                  " 'T|T2.5-2|430000|' AND new_status = 'OVERDUE' AND as_of ="
+                                  " '2024-01-01'"),
+                     1);
+    s_env_end(&e);
+}
+END_TEST
+
 //  kill -9, figures come in while it is down, start again: each change appears once.
 START_TEST(test_evaluatord_restart_catch_up)
 {
@@ -527,6 +548,7 @@ evaluatord_suite(void)
     tcase_add_test(core, test_evaluatord_clock_crosses_deadlines);
     tcase_add_test(core, test_evaluatord_correction);
     tcase_add_test(core, test_evaluatord_restart_catch_up);
+    tcase_add_test(core, test_evaluatord_tick_rolls_date);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_set_timeout(errors, 60);
