@@ -421,8 +421,8 @@ START_TEST(test_ingest_catalog_reload)
     //  the operator makes P_MIIT a reporter of HTE_COUNT: ingestd sees it at the next feed
     char command[PATH_MAX * 3];
     snprintf(command, sizeof command,
-             "cp %s/*.csv %s/ && sed -i 's/^\\(HTE_COUNT,.*\\),cities;P_STD$/\\1,cities;P_STD;"
-             "P_MIIT/' %s/indicators.csv && grep -q 'P_STD;P_MIIT' %s/indicators.csv && "
+             "cp %s/*.csv %s/ && sed -i 's/^\\(HTE_COUNT,.*\\),cities;P_STD,/\\1,cities;P_STD;"
+             "P_MIIT,/' %s/indicators.csv && grep -q 'P_STD;P_MIIT' %s/indicators.csv && "
              "DATABASE_URL='%s' %s plan load %s >/dev/null",
              testutil_repo_path("deploy/plan"), h->dir, h->dir, h->dir, testutil_db_url(),
              testutil_bin("planctl"), h->dir);
