@@ -2,6 +2,8 @@
     no duplicates, resolution, silences, reminders and escalation in working days, acks */
 #include "alert_test.h"
 
+#include <jansson.h>
+
 static char *s_dir;
 static alertd_setup_t s_setup;
 static alertd_config_t s_config;
@@ -83,7 +85,10 @@ START_TEST(test_alert_raise_overdue_names_everything)
     ck_assert_ptr_nonnull(strstr(PQgetvalue(res, 0, 10), "\"省发展改革委\""));
     ck_assert_ptr_nonnull(strstr(PQgetvalue(res, 0, 10), "\"省市场监管局\""));
     ck_assert_str_eq(PQgetvalue(res, 0, 11), "P_SUPV;P_STD;P_DRC;P_MIIT;P_SAMR");
-    ck_assert_ptr_nonnull(strstr(PQgetvalue(res, 0, 12), "已逾期10天"));
+    //  no day count in the stored title: each notification adds its own (alert_from_row)
+    ck_assert_str_eq(PQgetvalue(res, 0, 12),
+                     "【逾期未完成】二（四）1 培育壮大科技型企业｜"
+                     "到2025年高新技术企业达到1.4万家（湖南省）截止2025-12-31");
     ck_assert_str_eq(PQgetvalue(res, 0, 13), "13200");
     ck_assert_str_eq(PQgetvalue(res, 0, 14), "open");
     PQclear(res);
@@ -374,6 +379,264 @@ START_TEST(test_alert_remind_stops_when_resolved)
 }
 END_TEST
 
+//  Runs planctl with args against the test store. Returns its stdout (owned); *status its exit.
+static char *
+s_planctl(const char *args, int *status)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "DATABASE_URL='%s' %s %s 2>&1", testutil_db_url(),
+             testutil_bin("planctl"), args);
+    return testutil_capture(cmd, status);
+}
+
+//  An OVERDUE notification made on a later day says how late the task is on that day, in every
+//  format, though the alert was raised (and its title stored) earlier.
+START_TEST(test_alert_notification_days_as_of_its_day)
+{
+    alert_test_overdue(s_conn, "T4.1-1"); //  today 2026-01-10: 10 days after 2025-12-31
+    ck_assert_int_eq(s_raise(), 1);
+    PGresult *res = db_query(s_conn, "SELECT " ALERT_COLUMNS " FROM alert a", 0, NULL);
+    ck_assert_int_eq(PQntuples(res), 1);
+    Planwatch__V1__Alert *raised = alert_from_row(res, 0, NULL, false, 0, 0);
+    Planwatch__V1__Alert *later = alert_from_row(res, 0, "2026-01-25", true, 0, 0);
+    PQclear(res);
+    ck_assert_int_eq(raised->days_overdue, 10);
+    ck_assert_ptr_nonnull(strstr(raised->title, "截止2025-12-31，已逾期10天"));
+    ck_assert_int_eq(later->days_overdue, 25);
+    ck_assert_ptr_nonnull(strstr(later->title, "截止2025-12-31，已逾期25天"));
+    size_t used = 0;
+    char *text = format_wecom(&later, 1, &used);
+    ck_assert_ptr_nonnull(strstr(text, "已逾期25天"));
+    ck_assert_ptr_nonnull(strstr(text, "截至 2026-01-25 已逾期 25 天"));
+    ck_assert_ptr_nonnull(strstr(text, "〔提醒〕"));
+    ck_assert_ptr_null(strstr(text, "已逾期10天"));
+    free(text);
+    text = format_dingtalk(&later, 1, &used);
+    ck_assert_ptr_nonnull(strstr(text, "已逾期25天"));
+    ck_assert_ptr_null(strstr(text, "已逾期10天"));
+    free(text);
+    char *subject = NULL;
+    text = format_mail(&later, 1, &subject, &used);
+    ck_assert_ptr_nonnull(strstr(subject, "已逾期25天"));
+    ck_assert_ptr_nonnull(strstr(text, "截至 2026-01-25 已逾期 25 天"));
+    ck_assert_ptr_null(strstr(text, "已逾期10天"));
+    free(subject);
+    free(text);
+    text = format_json(&later, 1, "all", &used);
+    json_t *doc = json_loads(text, 0, NULL);
+    json_t *a = json_array_get(json_object_get(doc, "alerts"), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "days_overdue")), 25);
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(a, "title")), "已逾期25天"));
+    ck_assert_str_eq(json_string_value(json_object_get(a, "notified_on")), "2026-01-25");
+    json_decref(doc);
+    free(text);
+    codec_free((ProtobufCMessage **)&raised);
+    codec_free((ProtobufCMessage **)&later);
+}
+END_TEST
+
+//  planctl alerts list: --open leaves out what is resolved or closed; json and table; the days
+//  overdue as of the clock (or of the resolution); acknowledgements shown.
+START_TEST(test_alert_list_open_json_and_table)
+{
+    alert_test_overdue(s_conn, "T4.1-1");
+    alert_test_overdue(s_conn, "T4.1-2");
+    alert_test_change(s_conn, "T|G-2|430000|", "G-2", "430000", "", NULL, "ON_TRACK", 90,
+                      "2025-12-31", NULL); //  a DUE_SOON notice: closed
+    ck_assert_int_eq(s_raise(), 3);
+    alert_test_clock(s_conn, "2026-01-20");
+    alert_test_change(s_conn, "T|T4.1-2|430000|", "T4.1-2", "430000", "", "OVERDUE", "ACHIEVED", 0,
+                      "2025-12-31", NULL); //  resolved on the 20th
+    ck_assert_int_eq(s_raise(), 1);
+    alert_test_clock(s_conn, "2026-01-25");
+    long open_id = s_long("SELECT id FROM alert WHERE target = 'T4.1-1'");
+    char args[256];
+    snprintf(args, sizeof args, "alerts ack %ld --by 李四 --note 已督办", open_id);
+    int status = -1;
+    free(s_planctl(args, &status));
+    ck_assert_int_eq(status, 0);
+
+    char *out = s_planctl("alerts list --open --format json", &status);
+    ck_assert_int_eq(status, 0);
+    json_t *doc = json_loads(out, 0, NULL);
+    ck_assert_msg(json_is_array(doc), "not a JSON array: %s", out);
+    ck_assert_int_eq(json_array_size(doc), 1);
+    json_t *a = json_array_get(doc, 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "id")), open_id);
+    ck_assert_str_eq(json_string_value(json_object_get(a, "kind")), "OVERDUE");
+    ck_assert_str_eq(json_string_value(json_object_get(a, "state")), "open");
+    ck_assert_str_eq(json_string_value(json_object_get(a, "target")), "T4.1-1");
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "days_overdue")), 25);
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_array_get(json_object_get(a, "lead_units"), 0), "code")),
+                     "P_STD");
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(a, "addressees"), 0)),
+                     "P_SUPV");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(a, "ack"), "by")), "李四");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(a, "ack"), "note")),
+                     "已督办");
+    json_decref(doc);
+    free(out);
+
+    //  all of them: the resolved one counts its days to the resolution
+    out = s_planctl("alerts list --format json", &status);
+    ck_assert_int_eq(status, 0);
+    doc = json_loads(out, 0, NULL);
+    ck_assert_int_eq(json_array_size(doc), 4);
+    for (size_t i = 0; i < json_array_size(doc); i++) {
+        a = json_array_get(doc, i);
+        const char *kind = json_string_value(json_object_get(a, "kind"));
+        const char *target = json_string_value(json_object_get(a, "target"));
+        int days = (int)json_integer_value(json_object_get(a, "days_overdue"));
+        if (!strcmp(kind, "OVERDUE") && !strcmp(target, "T4.1-2")) {
+            ck_assert_str_eq(json_string_value(json_object_get(a, "state")), "resolved");
+            ck_assert_int_eq(days, 20);
+        } else if (strcmp(kind, "OVERDUE"))
+            ck_assert_int_eq(days, 0);
+    }
+    json_decref(doc);
+    free(out);
+
+    out = s_planctl("alerts list --open --format table", &status);
+    ck_assert_int_eq(status, 0);
+    char *line2 = strchr(out, '\n');
+    ck_assert_ptr_nonnull(line2);
+    ck_assert_msg(!strncmp(out, "ID ", 3) && strstr(out, "KIND") && strstr(out, "DAYS") &&
+                      strstr(out, "TITLE") < line2,
+                  "no header: %s", out);
+    char row[64];
+    snprintf(row, sizeof row, "%-6ld %-14s %-9s 2026-01-10 ", open_id, "OVERDUE", "open");
+    ck_assert_msg(strstr(out, row) != NULL, "no row %s in:\n%s", row, out);
+    ck_assert_ptr_nonnull(strstr(out, "李四"));
+    ck_assert_ptr_nonnull(strstr(out, "    25 【逾期未完成】二（四）1"));
+    ck_assert_ptr_null(strstr(out, "T4.1-2"));
+    ck_assert_ptr_null(strstr(out, "DUE_SOON"));
+    ck_assert_ptr_nonnull(strstr(out, "alerts: 1 shown (open)"));
+    free(out);
+    //  a bad format is a usage error
+    free(s_planctl("alerts list --format xml", &status));
+    ck_assert_int_eq(status, 2);
+}
+END_TEST
+
+//  A silence by target and one by org unit: only the matching alerts' notifications are
+//  suppressed; an unknown code is refused.
+START_TEST(test_alert_silence_by_target_and_org)
+{
+    int status = -1;
+    free(s_planctl("alerts silence --target T4.1-1 --until 2026-02-01 --reason 核对中 --by t",
+                   &status));
+    ck_assert_int_eq(status, 0);
+    free(s_planctl("alerts silence --org 430100 --until 2026-02-01 --reason 核对中 --by t",
+                   &status));
+    ck_assert_int_eq(status, 0);
+    char *out = s_planctl("alerts silence --target T9.9-9 --until 2026-02-01 --reason x", &status);
+    ck_assert_int_eq(status, 2);
+    ck_assert_ptr_nonnull(strstr(out, "unknown target T9.9-9"));
+    free(out);
+    out = s_planctl("alerts silence --org 999999 --until 2026-02-01 --reason x", &status);
+    ck_assert_int_eq(status, 2);
+    free(out);
+    alert_test_overdue(s_conn, "T4.1-1"); //  silenced (target)
+    alert_test_overdue(s_conn, "T4.1-2"); //  same task, other target: not
+    alert_test_change(s_conn, "R|GOV_430100|430100|HTE_COUNT|2024", NULL, "430100", "2024", NULL,
+                      "REPORT_OVERDUE", 0, "2025-03-31", NULL); //  silenced (org)
+    alert_test_change(s_conn, "R|GOV_430200|430200|HTE_COUNT|2024", NULL, "430200", "2024", NULL,
+                      "REPORT_OVERDUE", 0, "2025-03-31", NULL); //  other city: not
+    ck_assert_int_eq(s_raise(), 4);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert"), 4); //  all recorded
+    char *silenced = alert_test_str(s_conn,
+                                    "SELECT string_agg(DISTINCT coalesce(a.target, a.org), ','"
+                                    " ORDER BY coalesce(a.target, a.org)) FROM alert_outbox o"
+                                    " JOIN alert a ON a.id = o.alert_id WHERE o.state = 'silenced'",
+                                    NULL);
+    ck_assert_str_eq(silenced, "430100,T4.1-1");
+    free(silenced);
+    char *pending = alert_test_str(s_conn,
+                                   "SELECT string_agg(DISTINCT coalesce(a.target, a.org), ','"
+                                   " ORDER BY coalesce(a.target, a.org)) FROM alert_outbox o"
+                                   " JOIN alert a ON a.id = o.alert_id WHERE o.state = 'pending'",
+                                   NULL);
+    ck_assert_str_eq(pending, "430200,T4.1-2");
+    free(pending);
+    //  and neither silenced alert is on the office stream
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_stream s JOIN alert a ON a.id = s.alert_id"
+                            " WHERE a.target = 'T4.1-1' OR a.org = '430100'"),
+                     0);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_stream"), 2);
+}
+END_TEST
+
+//  A silence made after the notification was queued still holds when the sender comes to it:
+//  the row ends 'silenced', nothing is sent.
+START_TEST(test_alert_silence_after_queued_holds_at_send)
+{
+    alert_test_overdue(s_conn, "T4.1-1");
+    ck_assert_int_eq(s_raise(), 1);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox WHERE receiver = 'all'"
+                            " AND state = 'pending'"),
+                     1);
+    int status = -1;
+    free(s_planctl("alerts silence --org 430000 --kind OVERDUE --until 2026-01-31 --reason 核对中",
+                   &status));
+    ck_assert_int_eq(status, 0);
+    //  the sender of 'all' (its URL refuses connections: a send would be a failed attempt)
+    const receiver_t *all = receivers_find(s_setup.receivers, "all");
+    ck_assert_int_eq(db_exec(s_conn, "INSERT INTO alert_receiver (name) VALUES ('all')", 0, NULL),
+                     0);
+    long wait = 0;
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_ge(outbox_deliver_once(s_conn, &s_config, all, s_setup.receivers, &wait), 0);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox WHERE receiver = 'all'"
+                            " AND state = 'silenced' AND attempts = 0"),
+                     1);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_receiver WHERE name = 'all'"
+                            " AND failures > 0"),
+                     0);
+}
+END_TEST
+
+//  A receiver that keeps failing waits min * 2^failures between attempts, never more than the
+//  configured maximum.
+START_TEST(test_alert_outbox_backoff_capped)
+{
+    alert_test_overdue(s_conn, "T4.1-1");
+    ck_assert_int_eq(s_raise(), 1);
+    const receiver_t *all = receivers_find(s_setup.receivers, "all");
+    ck_assert_int_eq(db_exec(s_conn, "INSERT INTO alert_receiver (name) VALUES ('all')", 0, NULL),
+                     0);
+    long wait = 0, previous = 0;
+    for (int failures = 1; failures <= 12; failures++) {
+        //  due now (the test does not wait out the backoff), then tried: freeze, send, fail
+        ck_assert_int_eq(db_exec(s_conn,
+                                 "UPDATE alert_receiver SET next_attempt_at = now()"
+                                 " WHERE name = 'all'",
+                                 0, NULL),
+                         0);
+        int rc;
+        while ((rc = outbox_deliver_once(s_conn, &s_config, all, s_setup.receivers, &wait)) == 1)
+            ;
+        ck_assert_int_eq(rc, 0);
+        ck_assert_int_eq(s_long("SELECT failures FROM alert_receiver WHERE name = 'all'"),
+                         failures);
+        long ms = s_long("SELECT ceil(extract(epoch FROM next_attempt_at - clock_timestamp())"
+                         " * 1000) FROM alert_receiver WHERE name = 'all'");
+        ck_assert_msg(ms <= s_config.retry_max_ms, "failure %d: next attempt in %ld ms > %ld",
+                      failures, ms, s_config.retry_max_ms);
+        if (failures >= 4) //  100 * 2^3 > 400: capped from here on
+            ck_assert_msg(ms > s_config.retry_max_ms - 200, "failure %d: %ld ms", failures, ms);
+        else
+            ck_assert_int_ge(ms, previous);
+        previous = ms;
+    }
+    //  the row waited in place, pending, its attempts counted
+    ck_assert_int_eq(s_long("SELECT attempts FROM alert_outbox WHERE receiver = 'all'"), 12);
+    ck_assert_int_eq(s_long("SELECT count(*) FROM alert_outbox WHERE receiver = 'all'"
+                            " AND state = 'pending'"),
+                     1);
+}
+END_TEST
+
 //  Base64 of text decoded into out (NUL-terminated). Returns the byte count.
 static size_t
 s_unbase64(const char *text, size_t len, char *out)
@@ -482,6 +745,11 @@ alert_raise_suite(void)
     tcase_add_test(core, test_alert_remind_escalate_ack_working_days);
     tcase_add_test(core, test_alert_remind_stops_when_resolved);
     tcase_add_test(core, test_alert_mail_subject_encoded_words);
+    tcase_add_test(core, test_alert_notification_days_as_of_its_day);
+    tcase_add_test(core, test_alert_list_open_json_and_table);
+    tcase_add_test(core, test_alert_silence_by_target_and_org);
+    tcase_add_test(core, test_alert_silence_after_queued_holds_at_send);
+    tcase_add_test(core, test_alert_outbox_backoff_capped);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_checked_fixture(limits, s_setup_store, s_teardown_store);

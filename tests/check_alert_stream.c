@@ -323,6 +323,87 @@ START_TEST(test_alert_stream_bad_config_one_line)
 }
 END_TEST
 
+//  `planctl alerts tail` in Chinese (no --json) against p, reading to its end. Owned output.
+static char *
+s_tail_zh(const alert_proc_t *p, const char *args)
+{
+    char cmd[PATH_MAX * 2];
+    snprintf(cmd, sizeof cmd,
+             "ALERT_PUB_ENDPOINT=tcp://127.0.0.1:%d ALERT_SNAPSHOT_ENDPOINT=tcp://127.0.0.1:%d"
+             " %s alerts tail %s",
+             p->pub, p->snapshot, testutil_bin("planctl"), args);
+    int status = -1;
+    char *out = testutil_capture(cmd, &status);
+    ck_assert_msg(status == 0, "tail exited %d: %s", status, out);
+    return out;
+}
+
+//  Each notification says how late the task is on its own day: raised on 2026-01-10 (10 days
+//  after the 2025-12-31 deadline), escalated on 2026-01-26 (26 days), in Chinese and in JSON.
+START_TEST(test_alert_stream_tail_days_overdue_as_of_each_notification)
+{
+    alert_proc_t p;
+    alert_proc_init(&p, s_dir, "alertd", 0);
+    alert_proc_start(&p, s_receivers, s_escalation, NULL, 1);
+    alert_test_overdue(s_conn, "T4.1-1");
+    ck_assert_int_eq(alert_test_wait_count(s_conn, "SELECT count(*) FROM alert_stream", 1, 10000),
+                     1);
+    char *zh = s_tail_zh(&p, "--since 0 --count 1 --timeout 10");
+    ck_assert_msg(strstr(zh, "#1 2026-01-10 逾期未完成 告警1") != NULL, "%s", zh);
+    ck_assert_ptr_nonnull(strstr(zh, "截止2025-12-31，已逾期10天"));
+    ck_assert_ptr_nonnull(strstr(zh, "送达：P_SUPV、P_STD"));
+    ck_assert_ptr_null(strstr(zh, "LGO"));
+    free(zh);
+    //  Monday 2026-01-26: 10 working days after the raise, escalated (the escalation file)
+    alert_test_clock(s_conn, "2026-01-26");
+    ck_assert_int_eq(alert_test_wait_count(s_conn, "SELECT count(*) FROM alert_stream", 2, 10000),
+                     2);
+    //  the stored title froze no count
+    char *title = alert_test_str(s_conn, "SELECT title FROM alert", NULL);
+    ck_assert_ptr_null(strstr(title, "已逾期"));
+    free(title);
+
+    zh = s_tail_zh(&p, "--since 0 --count 2 --timeout 10");
+    char *second = strstr(zh, "\n#2 ");
+    ck_assert_msg(second != NULL, "no second notification in:\n%s", zh);
+    *second = '\0'; //  zh: the first notification; second + 1: the second
+    ck_assert_msg(strstr(zh, "#1 2026-01-10 逾期未完成 告警1") != NULL, "%s", zh);
+    ck_assert_ptr_nonnull(strstr(zh, "【逾期未完成】二（四）1 培育壮大科技型企业｜"));
+    ck_assert_ptr_nonnull(strstr(zh, "截止2025-12-31，已逾期10天"));
+    ck_assert_ptr_nonnull(strstr(zh, "逾期：截止 2025-12-31，截至 2026-01-10 已逾期 10 天"));
+    ck_assert_ptr_nonnull(strstr(zh, "完成情况：实际 13200家 / 目标 ≥14000家"));
+    ck_assert_ptr_nonnull(strstr(zh, "牵头：省科技厅"));
+    const char *later = second + 1;
+    ck_assert_msg(strstr(later, "#2 2026-01-26 逾期未完成·已升级 告警1") != NULL, "%s", later);
+    ck_assert_ptr_nonnull(strstr(later, "截止2025-12-31，已逾期26天"));
+    ck_assert_ptr_nonnull(strstr(later, "截至 2026-01-26 已逾期 26 天"));
+    ck_assert_ptr_null(strstr(later, "已逾期10天"));
+    ck_assert_ptr_nonnull(strstr(later, "、LGO")); //  escalated: now addressed to LGO too
+    free(zh);
+
+    FILE *tail = s_tail_start(&p, "--since 0 --count 2 --timeout 10");
+    char line[65536];
+    static const int days[] = {10, 26};
+    for (int i = 0; i < 2; i++) {
+        ck_assert_ptr_nonnull(fgets(line, sizeof line, tail));
+        json_t *doc = json_loads(line, 0, NULL);
+        ck_assert_ptr_nonnull(doc);
+        ck_assert_int_eq(json_integer_value(json_object_get(doc, "days_overdue")), days[i]);
+        char want[32];
+        snprintf(want, sizeof want, "已逾期%d天", days[i]);
+        ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(doc, "title")), want));
+        //  the alert's addressees (now with LGO, which the escalation added)
+        json_t *to = json_object_get(doc, "addressees");
+        ck_assert_int_eq(json_array_size(to), 6);
+        ck_assert_str_eq(json_string_value(json_array_get(to, 0)), "P_SUPV");
+        ck_assert_str_eq(json_string_value(json_array_get(to, 5)), "LGO");
+        json_decref(doc);
+    }
+    pclose(tail);
+    ck_assert_int_eq(alert_proc_stop(&p, SIGTERM), 0);
+}
+END_TEST
+
 static Suite *
 alert_stream_suite(void)
 {
@@ -334,6 +415,7 @@ alert_stream_suite(void)
     tcase_add_test(core, test_alert_stream_snapshot_and_heartbeat);
     tcase_add_test(core, test_alert_stream_prompted_by_status_change);
     tcase_add_test(core, test_alert_deadman_pipeline_down_and_back);
+    tcase_add_test(core, test_alert_stream_tail_days_overdue_as_of_each_notification);
     tcase_add_test(core, test_alert_stream_sigint_exits_0);
     tcase_add_test(core, test_alert_stream_bad_config_one_line);
     suite_add_tcase(s, core);

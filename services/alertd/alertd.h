@@ -154,8 +154,8 @@ int escalation_load(const char *path, escalation_t *out, size_t max, zlist_t *er
 #define ALERT_COLUMN_COUNT 32
 
 //  Builds the Alert of row i of res (ALERT_COLUMNS first). notified_on: the notification's day
-//  (days overdue count to it), NULL for the raise date. Returns an owned message (codec_free), or
-//  NULL on out-of-memory.
+//  (days overdue count to it, and an OVERDUE title ends in "，已逾期N天" as of it), NULL for the
+//  raise date. Returns an owned message (codec_free), or NULL on out-of-memory.
 Planwatch__V1__Alert *alert_from_row(const PGresult *res, int i, const char *notified_on,
                                      bool reminder, int level, uint64_t seq);
 

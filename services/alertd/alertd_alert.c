@@ -93,7 +93,9 @@ alert_from_row(const PGresult *res, int i, const char *notified_on, bool reminde
     a.raised_at = s_col(res, i, 16);
     a.as_of = s_col(res, i, 17);
     a.resolves = strtoull(s_col(res, i, 18), NULL, 10);
-    a.level = level > atoi(s_col(res, i, 19)) ? level : atoi(s_col(res, i, 19));
+    //  The notification's level, not the alert's now: a snapshot of the first notification of an
+    //  alert escalated since shows it as it was sent.
+    a.level = level;
     a.title = s_col(res, i, 20);
     a.status = s_col(res, i, 21);
     a.indicator = s_col(res, i, 22);
@@ -114,6 +116,13 @@ alert_from_row(const PGresult *res, int i, const char *notified_on, bool reminde
     if (!strcmp(a.kind, "OVERDUE") && day_parse(a.deadline, &deadline) == 0 &&
         day_parse(a.notified_on, &on) == 0 && on > deadline)
         a.days_overdue = on - deadline;
+    //  The stored title of an OVERDUE alert has no day count; each notification says how late
+    //  the task is on its own day (a reminder on day 25 says 25, not the 10 of the raise).
+    char title[1024];
+    if (a.days_overdue > 0) {
+        snprintf(title, sizeof title, "%s，已逾期%d天", a.title, a.days_overdue);
+        a.title = title;
+    }
 
     //  addressees "A;B" -> array of pointers into a copy
     char *addressees = strdup(s_col(res, i, 26));

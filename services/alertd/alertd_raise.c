@@ -516,9 +516,10 @@ s_raise_kind(raise_t *self, PGconn *conn, const change_t *c, const char *kind, d
                            : "",
                  indicator ? indicator->name : "", org_name, c->period, deadline);
     else if (!strcmp(kind, "OVERDUE"))
-        snprintf(title, sizeof title, "【逾期未完成】%s %s｜%s（%s）截止%s，已逾期%d天", number,
-                 task_title, phrase, org_name, deadline,
-                 has_deadline && today > dl ? today - dl : 0);
+        //  No day count: it grows with every reminder, so each notification adds its own
+        //  (alert_from_row), as of that notification's day.
+        snprintf(title, sizeof title, "【逾期未完成】%s %s｜%s（%s）截止%s", number, task_title,
+                 phrase, org_name, deadline);
     else if (notice)
         snprintf(title, sizeof title, "【临期提醒】%s %s｜%s（%s）截止%s，还有%d天", number,
                  task_title, phrase, org_name, deadline,

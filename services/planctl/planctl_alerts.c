@@ -84,6 +84,14 @@ s_print_alert(const Planwatch__V1__Alert *a, bool as_json)
             evidence ? evidence : json_object(), "notified_on", a->notified_on, "state", a->state);
         if (a->resolves)
             json_object_set_new(o, "resolves", json_integer((json_int_t)a->resolves));
+        json_t *addressees = json_array();
+        for (size_t i = 0; i < a->n_addressees; i++)
+            json_array_append_new(addressees, json_string(a->addressees[i]));
+        json_object_set_new(o, "addressees", addressees);
+        if (a->reporting_unit && *a->reporting_unit->code)
+            json_object_set_new(o, "reporting_unit",
+                                json_pack("{s:s, s:s}", "code", a->reporting_unit->code, "name",
+                                          a->reporting_unit->name));
         char *line = json_dumps(o, JSON_COMPACT);
         printf("%s\n", line);
         free(line);
@@ -94,6 +102,12 @@ s_print_alert(const Planwatch__V1__Alert *a, bool as_json)
                (unsigned long long)a->id, a->title);
         if (*a->value_text && strcmp(a->kind, "REPORT_OVERDUE"))
             printf("  完成情况：%s\n", a->value_text);
+        //  as of this notification's day: a reminder says how late the task is now
+        if (!strcmp(a->kind, "OVERDUE") && a->days_overdue > 0)
+            printf("  逾期：截止 %s，截至 %s 已逾期 %d 天\n", a->deadline, a->notified_on,
+                   a->days_overdue);
+        if (a->reporting_unit && *a->reporting_unit->code)
+            printf("  未报送单位：%s\n", a->reporting_unit->name);
         if (a->n_lead_units || a->n_co_units) {
             //  With no 牵头 unit the seed makes the listed units jointly responsible.
             if (a->n_lead_units) {
@@ -104,6 +118,12 @@ s_print_alert(const Planwatch__V1__Alert *a, bool as_json)
             } else
                 printf("  责任（按职责分工负责）：");
             s_print_units(a->co_units, a->n_co_units);
+            printf("\n");
+        }
+        if (a->n_addressees) {
+            printf("  送达：");
+            for (size_t i = 0; i < a->n_addressees; i++)
+                printf("%s%s", i ? "、" : "", a->addressees[i]);
             printf("\n");
         }
     }
@@ -269,16 +289,25 @@ s_list(int argc, char **argv)
     PGconn *conn = planctl_db_connect();
     if (!conn)
         return 2;
+    //  Days overdue as of alertd's today (the clock planctl clock set moves), or as of the day
+    //  the alert was resolved: the stored title has no day count.
+    day_t today;
+    char day[DAY_TEXT_SIZE];
+    clock_today(conn, NULL, &today);
+    day_format(today, day);
     PGresult *res = db_query(
         conn,
         "SELECT * FROM (SELECT a.id, a.kind, a.state, a.level, a.raised_on::text,"
         " coalesce(k.acked_by, ''), a.title, a.task, a.target, a.org, a.deadline::text,"
         " a.value_text, a.lead_units::text, a.co_units::text, a.evidence::text, a.reminders,"
-        " coalesce(a.resolves::text, ''), coalesce(k.note, ''), coalesce(k.acked_at::text, '')"
+        " coalesce(a.resolves::text, ''), coalesce(k.note, ''), coalesce(k.acked_at::text, ''),"
+        " CASE WHEN a.kind = 'OVERDUE' AND a.deadline IS NOT NULL THEN greatest(0,"
+        "  coalesce(a.resolved_on, $4::date) - a.deadline) ELSE 0 END,"
+        " array_to_string(a.addressees, ';')"
         " FROM alert a LEFT JOIN alert_ack k ON k.alert_id = a.id"
         " WHERE ($1 = 'f' OR a.state = 'open') AND ($2::text IS NULL OR a.kind = $2)"
         " ORDER BY a.id DESC LIMIT $3::int) x ORDER BY id",
-        3, DB_PARAMS(open_only ? "t" : "f", kind, limit));
+        4, DB_PARAMS(open_only ? "t" : "f", kind, limit, day));
     if (!res) {
         PQfinish(conn);
         return 1;
@@ -305,6 +334,16 @@ s_list(int argc, char **argv)
                                               PQgetvalue(res, i, 18)));
             if (*PQgetvalue(res, i, 16))
                 json_object_set_new(o, "resolves", json_integer(atoll(PQgetvalue(res, i, 16))));
+            int days = atoi(PQgetvalue(res, i, 19));
+            json_object_set_new(o, "days_overdue", json_integer(days));
+            json_object_set_new(o, "value_text", json_string(PQgetvalue(res, i, 11)));
+            json_t *addressees = json_array();
+            char *list = strdup(PQgetvalue(res, i, 20)), *save = NULL;
+            for (char *tok = list ? strtok_r(list, ";", &save) : NULL; tok;
+                 tok = strtok_r(NULL, ";", &save))
+                json_array_append_new(addressees, json_string(tok));
+            free(list);
+            json_object_set_new(o, "addressees", addressees);
             json_array_append_new(array, o);
         }
         char *text = json_dumps(array, JSON_INDENT(2));
@@ -313,9 +352,11 @@ s_list(int argc, char **argv)
         json_decref(array);
     } else {
         printf("%-6s %-14s %-9s %-10s %-10s ", "ID", "KIND", "STATE", "RAISED", "ACK");
-        printf("TITLE\n");
+        printf("%5s TITLE\n", "DAYS"); //  DAYS: overdue as of today (or the resolution)
         for (int i = 0; i < n; i++) {
-            char title[512], ack[64];
+            char title[512], ack[64], days[16] = "-";
+            if (atoi(PQgetvalue(res, i, 19)) > 0)
+                snprintf(days, sizeof days, "%s", PQgetvalue(res, i, 19));
             text_truncate(PQgetvalue(res, i, 6), 90, title, sizeof title);
             text_truncate(*PQgetvalue(res, i, 5) ? PQgetvalue(res, i, 5) : "-", 10, ack,
                           sizeof ack);
@@ -323,7 +364,7 @@ s_list(int argc, char **argv)
                    atoi(PQgetvalue(res, i, 3)) ? "escalated" : PQgetvalue(res, i, 2),
                    PQgetvalue(res, i, 4));
             text_print_padded(stdout, ack, 10);
-            printf(" %s\n", title);
+            printf(" %5s %s\n", days, title);
         }
         printf("alerts: %d shown%s\n", n, open_only ? " (open)" : "");
     }
