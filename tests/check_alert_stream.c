@@ -404,6 +404,77 @@ START_TEST(test_alert_stream_tail_days_overdue_as_of_each_notification)
 }
 END_TEST
 
+//  An OVERDUE Alert with seq, as alertd's office stream carries it.
+static void
+s_fake_alert(Planwatch__V1__Alert *a, uint64_t seq)
+{
+    planwatch__v1__alert__init(a);
+    a->seq = seq;
+    a->id = 100 + seq;
+    a->kind = "OVERDUE";
+    a->task_number = "二（四）1";
+    a->title = "【逾期未完成】";
+    a->notified_on = "2026-01-10";
+}
+
+//  Waits for the tail's SnapshotRequest on router and answers with the entries [from, to] and
+//  last_seq to. Returns the request's since_seq.
+static uint64_t
+s_fake_snapshot(zsock_t *router, uint64_t from, uint64_t to)
+{
+    zsock_set_rcvtimeo(router, 10000);
+    bus_msg_t *req = bus_recv(router, 1, 4096);
+    ck_assert_ptr_nonnull(req);
+    ck_assert_int_eq(req->error, BUS_OK);
+    ck_assert(req->body->descriptor == &planwatch__v1__snapshot_request__descriptor);
+    uint64_t since = ((const Planwatch__V1__SnapshotRequest *)req->body)->since_seq;
+    Planwatch__V1__Alert alerts[8], *ptrs[8];
+    Planwatch__V1__SnapshotReply reply = PLANWATCH__V1__SNAPSHOT_REPLY__INIT;
+    for (uint64_t seq = from; seq && seq <= to; seq++) {
+        s_fake_alert(&alerts[reply.n_alerts], seq);
+        ptrs[reply.n_alerts] = &alerts[reply.n_alerts];
+        reply.n_alerts++;
+    }
+    reply.alerts = ptrs;
+    reply.last_seq = to;
+    ck_assert_int_eq(bus_reply(router, req, &reply.base), 0);
+    bus_msg_destroy(&req);
+    return since;
+}
+
+//  The client side of the Clone pattern: planctl alerts tail sees a seq gap on the stream (3 after
+//  1) and a heartbeat ahead of it (last_seq 4 after 3), and each time fetches what it missed from
+//  the snapshot ROUTER; it prints 1, 2, 3, 4 once each, in order. alertd is played by the test.
+START_TEST(test_alert_stream_tail_fetches_gaps)
+{
+    zsock_t *pub = zsock_new(ZMQ_PUB), *router = zsock_new(ZMQ_ROUTER);
+    alert_proc_t p; //  only its ports
+    alert_proc_init(&p, s_dir, "fake", 0);
+    ck_assert_int_ge(zsock_bind(pub, "tcp://127.0.0.1:%d", p.pub), 0);
+    ck_assert_int_ge(zsock_bind(router, "tcp://127.0.0.1:%d", p.snapshot), 0);
+    FILE *tail = s_tail_start(&p, "--since 0 --count 4 --timeout 20");
+    //  the first snapshot: seq 1
+    ck_assert_int_eq(s_fake_snapshot(router, 1, 1), 0);
+    //  the stream skips 2 (as a PUB does for a slow subscriber)
+    Planwatch__V1__Alert a;
+    s_fake_alert(&a, 3);
+    zclock_sleep(200);
+    ck_assert_int_eq(bus_send(pub, &a.base), 0);
+    ck_assert_int_eq(s_fake_snapshot(router, 2, 3), 1);
+    //  a heartbeat says the stream is at 4; 4 itself was lost
+    Planwatch__V1__StreamHeartbeat hb = PLANWATCH__V1__STREAM_HEARTBEAT__INIT;
+    hb.last_seq = 4;
+    zclock_sleep(100);
+    ck_assert_int_eq(bus_send(pub, &hb.base), 0);
+    ck_assert_int_eq(s_fake_snapshot(router, 4, 4), 3);
+    int status;
+    ck_assert_int_eq(s_tail_read(tail, 1, &status), 4);
+    ck_assert_int_eq(status, 0);
+    zsock_destroy(&pub);
+    zsock_destroy(&router);
+}
+END_TEST
+
 static Suite *
 alert_stream_suite(void)
 {
@@ -416,6 +487,7 @@ alert_stream_suite(void)
     tcase_add_test(core, test_alert_stream_prompted_by_status_change);
     tcase_add_test(core, test_alert_deadman_pipeline_down_and_back);
     tcase_add_test(core, test_alert_stream_tail_days_overdue_as_of_each_notification);
+    tcase_add_test(core, test_alert_stream_tail_fetches_gaps);
     tcase_add_test(core, test_alert_stream_sigint_exits_0);
     tcase_add_test(core, test_alert_stream_bad_config_one_line);
     suite_add_tcase(s, core);
