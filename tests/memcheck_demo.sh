@@ -3,8 +3,21 @@
 # valgrind's memcheck while the plan is replayed 2022 -> 2026 from deploy/demo/feeds, exactly as
 # deploy/demo/demo.sh does it (same feeds, same dates, same clock moves, each unit's own key,
 # planctl pipeline wait after every date, the office stream followed by planctl alerts tail);
-# then planctl status, alerts list, history and report under valgrind too. At the end the
-# services get SIGTERM; each must exit 0 with no memcheck error and nothing definitely lost.
+# then planctl status, alerts list, history and report under valgrind too, and three feed pushes
+# (the round's first, the correction, and the first again, answered "already received"). At the
+# end the services get SIGTERM; each must exit 0 with no memcheck error and nothing definitely
+# lost; and the round must have happened in full:
+#
+# A normal round (make demo, and this one with the services under valgrind, November 2026)
+# accepts all 116 feeds in full: 1091 rows, 1081 figures and 10 milestone reports; the store
+# then holds 119 statuses, 468 status changes, 230 alerts and 373 notifications on the office
+# stream, and planctl alerts tail prints all 373. Required here:
+#   - every feed of deploy/demo/feeds accepted with every row (counted from the files), and as
+#     many observation and milestone_report rows in the store;
+#   - statuses, status changes, alerts and stream notifications at least MIN_* below, about 90%
+#     of a normal round's: revising the catalog (a projection, a responsible unit) moves a few,
+#     a service that stopped judging or alerting part of the way moves many;
+#   - planctl alerts tail has printed every notification of the stream.
 #
 # It never touches the demo: its own PostgreSQL cluster (MEMCHECK_DIR/pg, port MEMCHECK_PG_PORT,
 # default 18532), its own keys (MEMCHECK_DIR/certs), its own loopback ports (MEMCHECK_PORT_BASE,
@@ -25,6 +38,11 @@ PLAN_PG_DIR=$work/pg
 PLAN_PG_PORT=${MEMCHECK_PG_PORT:-18532}
 export PLAN_PG_DIR PLAN_PG_PORT
 started=$(date +%s)
+# The least a round must leave in the store (a normal round: 119, 468, 230, 373; see above).
+MIN_STATUS=110
+MIN_STATUS_CHANGES=420
+MIN_ALERTS=200
+MIN_STREAM=340
 
 mkdir -p "$work"
 rm -rf "$work/valgrind" "$work/log" "$work/certs"
@@ -93,21 +111,52 @@ echo "memcheck: ingestd, evaluatord, alertd up under valgrind ($(($(date +%s) - 
 tail_pid=$!
 pids="$pids $tail_pid"
 
-# The replay: every date a feed arrives on, and every checkpoint (deploy/demo/demo.sh).
+# push_feed FILE COMMAND...: one feed push as the unit the file name says, by COMMAND (planctl,
+# or valgrind and planctl). A push counts as accepted when planctl exits 0 and the receipt's
+# first line says how many rows were accepted and none rejected; rows is that number.
+pushed=0
+accepted=0
+accepted_rows=0
+push_feed()
+{
+    file=$1
+    shift
+    unit=$(basename "$file" .csv | cut -d_ -f2-)
+    unit=${unit%_correction}
+    unit=${unit%_milestone}
+    rc=0
+    PLANCTL_CERT="$work/certs/units/$unit.cert_secret" \
+        PLANCTL_SERVER_CERT="$work/certs/server/server.cert" \
+        PLANCTL_INGEST_ENDPOINT="$INGEST_ENDPOINT" PLANCTL_FEED_TIMEOUT_MS=120000 \
+        "$@" feed push "$file" >"$work/log/push.last" 2>&1 || rc=$?
+    cat "$work/log/push.last" >>"$work/log/push.txt"
+    rows=$(sed -n 's/^回执 receipt: 已接收 accepted \([0-9]*\) 行，退回 rejected 0 行.*/\1/p' \
+        "$work/log/push.last")
+    if [ "$rc" -eq 0 ] && [ -n "$rows" ]; then
+        accepted=$((accepted + 1))
+        accepted_rows=$((accepted_rows + rows))
+    else
+        rows=0
+        echo "memcheck: planctl feed push $file: exit $rc: $(head -1 "$work/log/push.last")" >&2
+    fi
+}
+
+# The replay: every date a feed arrives on, and every checkpoint (deploy/demo/demo.sh). The
+# round's first feed and the correction are pushed by planctl under valgrind.
 dates=$( (ls deploy/demo/feeds | cut -c1-10; grep -v '^#' deploy/demo/checkpoints.txt | cut -c1-10) |
     sort -u)
-pushed=0
+first=""
 for date in $dates; do
     "$bin/planctl" clock set "$date" >/dev/null
     for file in deploy/demo/feeds/"$date"_*.csv; do
         [ -f "$file" ] || continue
-        unit=$(basename "$file" .csv | cut -d_ -f2-)
-        unit=${unit%_correction}
-        unit=${unit%_milestone}
-        PLANCTL_CERT="$work/certs/units/$unit.cert_secret" \
-            PLANCTL_SERVER_CERT="$work/certs/server/server.cert" \
-            PLANCTL_INGEST_ENDPOINT="$INGEST_ENDPOINT" PLANCTL_FEED_TIMEOUT_MS=120000 \
-            "$bin/planctl" feed push "$file" >>"$work/log/push.txt" 2>&1 || true
+        if [ -z "$first" ] || [ "${file%_correction.csv}" != "$file" ]; then
+            # shellcheck disable=SC2086
+            push_feed "$file" $vg --log-file="$work/valgrind/planctl-push.%p.log" "$bin/planctl"
+            first=${first:-$file}
+        else
+            push_feed "$file" "$bin/planctl"
+        fi
         pushed=$((pushed + 1))
     done
     if ! "$bin/planctl" pipeline wait --timeout 900 >/dev/null; then
@@ -117,7 +166,22 @@ for date in $dates; do
     fi
 done
 echo "memcheck: $pushed feeds over $(echo "$dates" | wc -l) dates replayed" \
-    "($(($(date +%s) - started)) s); the office stream got $(wc -l <"$work/alerts.txt") lines"
+    "($(($(date +%s) - started)) s); the office stream got" \
+    "$(grep -c '^#[0-9]* ' "$work/alerts.txt" || true) notifications"
+
+# The first feed again, under valgrind: answered "already received", nothing written twice (not
+# counted: the store's rows are checked against the files below).
+was_accepted=$accepted
+was_rows=$accepted_rows
+# shellcheck disable=SC2086
+push_feed "$first" $vg --log-file="$work/valgrind/planctl-push.%p.log" "$bin/planctl"
+if [ "$accepted" -ne $((was_accepted + 1)) ] ||
+    ! grep -q '^回执 receipt: .*此前已接收 already received' "$work/log/push.last"; then
+    echo "memcheck: the second push of $first was not answered \"already received\"" >&2
+    exit 1
+fi
+accepted=$was_accepted
+accepted_rows=$was_rows
 
 # The office's commands, under valgrind as well.
 for args in "status" "status --as-of 2024-06-30" "alerts list" "history 430000 HTE_COUNT 2024" \
@@ -126,6 +190,45 @@ for args in "status" "status --as-of 2024-06-30" "alerts list" "history 430000 H
     $vg --log-file="$work/valgrind/planctl.%p.log" "$bin/planctl" $args >/dev/null \
         2>>"$work/log/planctl.log" || { echo "memcheck: planctl $args failed" >&2; exit 1; }
 done
+
+# How much of the round happened: the feeds (against the files), the store, the office stream.
+files=$(ls deploy/demo/feeds/*.csv | wc -l)
+want_rows=$(awk 'FNR > 1 && NF' deploy/demo/feeds/*.csv | wc -l)
+want_milestones=$(awk 'FNR > 1 && NF' deploy/demo/feeds/*_milestone.csv | wc -l)
+counts=$(deploy/db.sh psql -d planwatch_memcheck -Atc "SELECT (SELECT count(*) FROM observation)
+    || ' ' || (SELECT count(*) FROM milestone_report) || ' ' || (SELECT count(*) FROM status)
+    || ' ' || (SELECT count(*) FROM status_change) || ' ' || (SELECT count(*) FROM alert)
+    || ' ' || (SELECT count(*) FROM alert_stream)") || counts=""
+# shellcheck disable=SC2086
+set -- $counts
+observations=${1:-} milestones=${2:-} statuses=${3:-} changes=${4:-} alerts=${5:-} stream=${6:-}
+# The clerk's terminal may still be printing the last notifications.
+i=0
+while [ "$(grep -c '^#[0-9]* ' "$work/alerts.txt" || true)" -lt "${stream:-0}" ] && [ $i -lt 60 ]; do
+    i=$((i + 1))
+    sleep 1
+done
+tailed=$(grep -c '^#[0-9]* ' "$work/alerts.txt" || true)
+short=0
+# expect WHAT GOT LEAST: one line; short=1 when GOT is below LEAST or no number.
+expect()
+{
+    if [ -n "$2" ] && [ "$2" -eq "$2" ] 2>/dev/null && [ "$2" -ge "$3" ]; then
+        echo "== round: $1 $2 (at least $3)"
+    else
+        echo "memcheck: round: $1 ${2:-unknown}, fewer than $3" >&2
+        short=1
+    fi
+}
+expect "feeds accepted in full" "$accepted" "$files"
+expect "rows accepted" "$accepted_rows" "$want_rows"
+expect "observation rows" "$observations" "$((want_rows - want_milestones))"
+expect "milestone_report rows" "$milestones" "$want_milestones"
+expect "statuses" "$statuses" "$MIN_STATUS"
+expect "status changes" "$changes" "$MIN_STATUS_CHANGES"
+expect "alerts" "$alerts" "$MIN_ALERTS"
+expect "notifications on the office stream" "$stream" "$MIN_STREAM"
+expect "notifications planctl alerts tail printed" "$tailed" "${stream:-1}"
 
 # SIGTERM: each finishes what it has in hand and exits; valgrind reports at the exit.
 kill -TERM "$tail_pid" 2>/dev/null || true
@@ -153,7 +256,16 @@ for log in "$work"/valgrind/*.log; do
             "$log" || true
     fi
 done
+push_logs=$(ls "$work"/valgrind/planctl-push.*.log 2>/dev/null | wc -l)
+if [ "$push_logs" -lt 3 ]; then
+    echo "memcheck: $push_logs valgrind reports of planctl feed push, 3 expected" >&2
+    fail=1
+fi
 echo "memcheck: demo round under valgrind in $(($(date +%s) - started)) s"
+if [ "$short" -ne 0 ]; then
+    echo "memcheck: the demo round under valgrind fell SHORT (counts above, logs in $work/log)" >&2
+    fail=1
+fi
 if [ "$fail" -ne 0 ]; then
     echo "memcheck: the demo round under valgrind FAILED (reports in $work/valgrind)" >&2
     exit 1
