@@ -8,6 +8,7 @@
 #include "alertd.h"
 #include "db.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,9 @@ alert_test_config(alertd_config_t *c)
     c->poll_ms = 200;
     c->http_timeout_ms = 3000;
     c->pub_heartbeat_ms = 500;
+    static char plan[PATH_MAX]; //  testutil_repo_path's buffers are reused
+    snprintf(plan, sizeof plan, "%s", testutil_repo_path("deploy/plan"));
+    c->plan_dir = plan;
 }
 
 static inline void
@@ -176,6 +180,7 @@ alert_proc_start(alert_proc_t *p, const char *receivers, const char *escalation,
     snprintf(env[n++], PATH_MAX, "ALERT_ESCALATION=%s", escalation);
     snprintf(env[n++], PATH_MAX, "ALERT_CALENDAR=%s",
              testutil_repo_path("deploy/calendar/holidays_cn.csv"));
+    snprintf(env[n++], PATH_MAX, "PLAN_DIR=%s", testutil_repo_path("deploy/plan"));
     //  defaults for the tests, which extra may override (later entries win in putenv order)
     snprintf(env[n++], PATH_MAX, "ALERT_DEADMAN_SECONDS=0");
     snprintf(env[n++], PATH_MAX, "ALERT_GROUP_WAIT_MS=0");

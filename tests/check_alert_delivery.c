@@ -632,6 +632,54 @@ START_TEST(test_alert_delivery_survives_store_connection_loss)
 }
 END_TEST
 
+//  A unit code that is not the plan's (a typo) stops alertd at start: exit 2, one line per bad
+//  code naming the file, the line, the field and the code.
+START_TEST(test_alert_delivery_unknown_unit_code_refused)
+{
+    char *receivers =
+        alert_test_file(s_dir, "receivers.csv",
+                        "name,channel,kinds,units,url,format,to,from,user,secret_env\n"
+                        "office,zmq,*,*,,,,,,\n"
+                        "std,webhook,*,P_STD;GOV_430100,http://127.0.0.1:9/,json,,,,\n"
+                        "cs,webhook,OVERDUE,GOV_430100;P_STX,http://127.0.0.1:9/,"
+                        "wecom,,,,\n");
+    char *escalation = alert_test_file(s_dir, "escalation-bad.csv",
+                                       "kind,remind_working_days,escalate_working_days,"
+                                       "escalate_to\nREPORT_OVERDUE,5,0,\nOVERDUE,3,10,LG0\n");
+    char command[PATH_MAX * 4];
+    snprintf(command, sizeof command,
+             "DATABASE_URL='%s' ALERT_RECEIVERS='%s' ALERT_ESCALATION='%s' ALERT_CALENDAR='%s'"
+             " PLAN_DIR='%s' %s 2>&1 >/dev/null",
+             testutil_db_url(), receivers, escalation,
+             testutil_repo_path("deploy/calendar/holidays_cn.csv"),
+             testutil_repo_path("deploy/plan"), testutil_bin("alertd"));
+    int status = -1;
+    char *err = testutil_capture(command, &status);
+    ck_assert_msg(status == 2, "exit %d: %s", status, err);
+    char want[PATH_MAX + 128];
+    snprintf(want, sizeof want, "%s:4: units: 'P_STX' is not a responsible unit of", receivers);
+    ck_assert_msg(strstr(err, want) != NULL, "no \"%s\" in: %s", want, err);
+    snprintf(want, sizeof want, "%s:3: escalate_to: 'LG0' is not a responsible unit of",
+             escalation);
+    ck_assert_msg(strstr(err, want) != NULL, "no \"%s\" in: %s", want, err);
+    ck_assert_ptr_nonnull(strstr(err, "resp_units.csv"));
+    ck_assert_ptr_null(strstr(err, "GOV_430100'")); //  the good codes are not named
+    free(err);
+    //  with the codes right it starts
+    free(receivers);
+    receivers = alert_test_file(s_dir, "receivers.csv",
+                                "name,channel,kinds,units,url,format,to,from,user,secret_env\n"
+                                "cs,webhook,OVERDUE,GOV_430100;P_STD;LGO,http://127.0.0.1:9/,"
+                                "wecom,,,,\n");
+    alert_proc_t p;
+    alert_proc_init(&p, s_dir, "alertd", 0);
+    alert_proc_start(&p, receivers, s_escalation, NULL, 1);
+    ck_assert_int_eq(alert_proc_stop(&p, SIGTERM), 0);
+    free(receivers);
+    free(escalation);
+}
+END_TEST
+
 static Suite *
 alert_delivery_suite(void)
 {
@@ -651,6 +699,7 @@ alert_delivery_suite(void)
     tcase_add_test(errors, test_alert_delivery_receiver_down_then_up_in_order);
     tcase_add_test(errors, test_alert_delivery_4xx_dead_letter_and_meta_alert);
     tcase_add_test(errors, test_alert_delivery_survives_store_connection_loss);
+    tcase_add_test(errors, test_alert_delivery_unknown_unit_code_refused);
     suite_add_tcase(s, errors);
     TCase *limits = tcase_create("limits");
     tcase_add_checked_fixture(limits, s_setup, s_teardown);

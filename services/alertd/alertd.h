@@ -46,6 +46,7 @@ typedef struct {
     const char *receivers_path;    //  receivers.csv
     const char *escalation_path;   //  escalation.csv
     const char *calendar_path;     //  holidays_cn.csv
+    const char *plan_dir;          //  the plan's CSV files: unit codes are checked against them
     long deadman_seconds;          //  PIPELINE_DOWN after this silence; 0 disables
     long group_wait_ms;            //  storm grouping window; 0 sends each alert alone
     long group_max;                //  most alerts in one grouped message
@@ -108,6 +109,7 @@ typedef struct {
     char *from;        //  e-mail sender address
     char *user;        //  SMTP user (expanded)
     char *secret;      //  SMTP password, bearer token or DingTalk 加签 secret (never logged)
+    int line;          //  its line in the receivers file
 } receiver_t;
 
 typedef struct receivers_t receivers_t;
@@ -131,6 +133,7 @@ typedef struct {
     int remind_days;      //  repeat every N working days while open and unacknowledged; 0 never
     int escalate_days;    //  escalate after M working days unacknowledged; 0 never
     char escalate_to[32]; //  unit code the escalation is addressed to (LGO)
+    int line;             //  its line in the escalation file
 } escalation_t;
 
 #define ESCALATION_MAX 8
@@ -138,6 +141,14 @@ typedef struct {
 //  Reads escalation.csv (kind,remind_working_days,escalate_working_days,escalate_to) into out.
 //  Returns the row count or -1 (errors as above).
 int escalation_load(const char *path, escalation_t *out, size_t max, zlist_t *errors);
+
+//  Checks the unit codes of the receivers (units) and of the escalation rules (escalate_to)
+//  against the plan's responsible units (plan_dir/resp_units.csv): a typo would route nothing.
+//  Returns 0, or -1 with "FILE:LINE: FIELD: 'CODE' is not a responsible unit of ..." lines in
+//  errors (or one line when resp_units.csv cannot be read).
+int receivers_check_units(const receivers_t *receivers, const char *receivers_path,
+                          const escalation_t *rules, size_t rule_count, const char *escalation_path,
+                          const char *plan_dir, zlist_t *errors);
 
 // ---------------------------------------------------------------------------------------------
 //  Alerts as messages

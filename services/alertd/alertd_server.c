@@ -22,6 +22,12 @@ alertd_setup_load(alertd_setup_t *setup, const alertd_config_t *config)
     setup->rule_count = rules > 0 ? (size_t)rules : 0;
     setup->calendar = calendar_load(config->calendar_path, errors);
     int rc = setup->receivers && rules >= 0 && setup->calendar ? 0 : -1;
+    //  Unit codes must be the plan's: checked once both files read well.
+    if (setup->receivers && rules >= 0 && config->plan_dir &&
+        receivers_check_units(setup->receivers, config->receivers_path, setup->rules,
+                              setup->rule_count, config->escalation_path, config->plan_dir,
+                              errors) != 0)
+        rc = -1;
     for (char *e = zlist_first(errors); e; e = zlist_next(errors))
         fprintf(stderr, "alertd: %s\n", e);
     zlist_destroy(&errors);
