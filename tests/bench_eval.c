@@ -220,10 +220,9 @@ s_evaluatord_rss(PGconn *conn, const char *schema)
     char bin[4096], ingest[64], pub[64], control[64], log_path[64];
     const char *dir = getenv("PLANWATCH_BIN");
     snprintf(bin, sizeof bin, "%s/evaluatord", dir && *dir ? dir : "bin");
-    int base = 30000 + (int)(getpid() % 10000) + 3 * calls;
-    snprintf(ingest, sizeof ingest, "tcp://127.0.0.1:%d", base);
-    snprintf(pub, sizeof pub, "tcp://127.0.0.1:%d", base + 1);
-    snprintf(control, sizeof control, "tcp://127.0.0.1:%d", base + 2);
+    snprintf(ingest, sizeof ingest, "tcp://127.0.0.1:%d", testutil_free_port());
+    snprintf(pub, sizeof pub, "tcp://127.0.0.1:%d", testutil_free_port());
+    snprintf(control, sizeof control, "tcp://127.0.0.1:%d", testutil_free_port());
     snprintf(log_path, sizeof log_path, "/tmp/bench_eval.%d.log", (int)getpid());
     zsock_t *notices = zsock_new_pub(ingest);
     pid_t pid = fork();
