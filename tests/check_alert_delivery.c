@@ -148,6 +148,8 @@ START_TEST(test_alert_delivery_every_format)
     ck_assert_ptr_nonnull(strstr(md, want));
     ck_assert_ptr_nonnull(strstr(md, "牵头单位：省科技厅"));
     ck_assert_ptr_nonnull(strstr(md, "已逾期 10 天"));
+    ck_assert_ptr_nonnull(
+        strstr(md, "依据：水平值规则 · 评估至 2026-01-10 · 实际 13200家 / 目标 ≥14000家"));
     json_decref(doc);
 
     doc = s_body(ding, 0);

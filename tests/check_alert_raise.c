@@ -410,9 +410,15 @@ START_TEST(test_alert_notification_days_as_of_its_day)
     ck_assert_ptr_nonnull(strstr(text, "截至 2026-01-25 已逾期 25 天"));
     ck_assert_ptr_nonnull(strstr(text, "〔提醒〕"));
     ck_assert_ptr_null(strstr(text, "已逾期10天"));
+    //  the robots' evidence summary: rule, the evaluator's date, the value against the target, one
+    //  line (the body is JSON: its newline is escaped)
+    ck_assert_msg(strstr(text, "依据：水平值规则 · 评估至 2026-01-10 · 实际 13200家 / 目标 "
+                               "≥14000家 · 进度P=0.80\\n") != NULL,
+                  "%s", text);
     free(text);
     text = format_dingtalk(&later, 1, &used);
     ck_assert_ptr_nonnull(strstr(text, "已逾期25天"));
+    ck_assert_ptr_nonnull(strstr(text, "依据：水平值规则 · 评估至 2026-01-10"));
     ck_assert_ptr_null(strstr(text, "已逾期10天"));
     free(text);
     char *subject = NULL;
@@ -637,6 +643,55 @@ START_TEST(test_alert_outbox_backoff_capped)
 }
 END_TEST
 
+//  The evidence summary keeps a robot message within its limit: a storm of alerts with long
+//  figures and long rules still fits WeCom's 4096 bytes (the rest in the next message), and each
+//  alert listed has its summary, cut to one short line.
+START_TEST(test_alert_format_robot_evidence_within_limit)
+{
+    char value[400] = "", evidence[1200];
+    for (int i = 0; i < 40; i++)
+        strcat(value, "实际值");
+    snprintf(evidence, sizeof evidence, "{\"rule\": \"%s\", \"value\": 1}", value);
+    for (int i = 0; i < 30; i++) {
+        char key[64], period[8];
+        snprintf(period, sizeof period, "%d", 1900 + i);
+        snprintf(key, sizeof key, "T|T4.1-1|430000|%s", period);
+        alert_test_change(s_conn, key, "T4.1-1", "430000", period, NULL, "OVERDUE", 0, "2025-12-31",
+                          evidence);
+    }
+    ck_assert_int_eq(s_raise(), 30);
+    ck_assert_int_eq(db_exec(s_conn, "UPDATE alert SET value_text = $1", 1, DB_PARAMS(value)), 0);
+    PGresult *res = db_query(s_conn, "SELECT " ALERT_COLUMNS " FROM alert a ORDER BY id", 0, NULL);
+    Planwatch__V1__Alert *alerts[30];
+    for (int i = 0; i < 30; i++)
+        alerts[i] = alert_from_row(res, i, "2026-01-25", false, 0, 0);
+    PQclear(res);
+    size_t used = 0;
+    char *body = format_wecom(alerts, 30, &used);
+    json_t *doc = json_loads(body, 0, NULL);
+    const char *md =
+        json_string_value(json_object_get(json_object_get(doc, "markdown"), "content"));
+    ck_assert_uint_le(strlen(md), 4096);
+    ck_assert(used > 1 && used < 30);
+    size_t lines = 0;
+    for (const char *p = strstr(md, "依据："); p; p = strstr(p + 1, "依据：")) {
+        const char *end = strchr(p, '\n');
+        ck_assert_ptr_nonnull(end);
+        ck_assert_uint_le((size_t)(end - p), 400); //  one short line, cut with …
+        lines++;
+    }
+    ck_assert_uint_eq(lines, used);
+    ck_assert_ptr_nonnull(strstr(md, "…"));
+    json_decref(doc);
+    free(body);
+    body = format_dingtalk(alerts, 30, &used);
+    ck_assert_uint_eq(used, 30); //  DingTalk's larger limit takes them all
+    free(body);
+    for (int i = 0; i < 30; i++)
+        codec_free((ProtobufCMessage **)&alerts[i]);
+}
+END_TEST
+
 //  Base64 of text decoded into out (NUL-terminated). Returns the byte count.
 static size_t
 s_unbase64(const char *text, size_t len, char *out)
@@ -750,6 +805,7 @@ alert_raise_suite(void)
     tcase_add_test(core, test_alert_silence_by_target_and_org);
     tcase_add_test(core, test_alert_silence_after_queued_holds_at_send);
     tcase_add_test(core, test_alert_outbox_backoff_capped);
+    tcase_add_test(core, test_alert_format_robot_evidence_within_limit);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_checked_fixture(limits, s_setup_store, s_teardown_store);

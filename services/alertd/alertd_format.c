@@ -1,6 +1,8 @@
 /*  alertd_format.c - notification bodies: generic JSON, WeCom and DingTalk robots, e-mail text */
 #include "alertd.h"
 
+#include "text.h"
+
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -61,13 +63,58 @@ s_prefix(const Planwatch__V1__Alert *a)
     return a->reminder ? "〔提醒〕" : "";
 }
 
-//  The lines of one alert, in markdown when md.
+//  The evaluator's rule in words ("水平值"), from the evidence's "rule".
+static const char *
+s_rule_zh(const char *rule)
+{
+    static const char *const names[][2] = {
+        {"level", "水平值"},       {"growth", "增速"},      {"relative", "对标全国"},
+        {"cumulative", "累计值"},  {"quota", "年度任务量"}, {"milestone", "里程碑"},
+        {"reporting", "按期报送"},
+    };
+    for (size_t i = 0; rule && i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(rule, names[i][0]))
+            return names[i][1];
+    return rule;
+}
+
+//  The robots' one-line evidence summary: the evaluator's rule, the date it judged as of, the
+//  value against the target, cut to SUMMARY_WIDTH columns so that a message stays within the
+//  robot's size limit. Nothing when the alert has none of them (meta-alerts).
+#define SUMMARY_WIDTH 120
+static void
+s_evidence_line(buf_t *b, const Planwatch__V1__Alert *a, const char *q)
+{
+    json_t *evidence = json_loads(*a->evidence_json ? a->evidence_json : "{}", 0, NULL);
+    const char *rule = s_rule_zh(json_string_value(json_object_get(evidence, "rule")));
+    bool value = *a->value_text && strcmp(a->kind, "REPORT_OVERDUE");
+    if (rule || value) {
+        char line[1024], cut[1024];
+        size_t n = 0;
+        line[0] = '\0';
+        if (rule)
+            n += (size_t)snprintf(line + n, sizeof line - n, "%s规则", rule);
+        if (*a->as_of && n < sizeof line)
+            n += (size_t)snprintf(line + n, sizeof line - n, "%s评估至 %s", n ? " · " : "",
+                                  a->as_of);
+        if (value && n < sizeof line)
+            snprintf(line + n, sizeof line - n, "%s%s", n ? " · " : "", a->value_text);
+        text_truncate(line, SUMMARY_WIDTH, cut, sizeof cut);
+        buf_add(b, "%s依据：%s\n", q, cut);
+    }
+    json_decref(evidence);
+}
+
+//  The lines of one alert, in markdown when md (the robots: with the evidence summary, which
+//  says the value against the target).
 static void
 s_alert_lines(buf_t *b, const Planwatch__V1__Alert *a, bool md, bool quote)
 {
     const char *q = quote ? "> " : "";
     buf_add(b, md ? "%s**%s%s**\n" : "%s%s%s\n", q, s_prefix(a), a->title);
-    if (*a->value_text && strcmp(a->kind, "REPORT_OVERDUE"))
+    if (md)
+        s_evidence_line(b, a, q);
+    else if (*a->value_text && strcmp(a->kind, "REPORT_OVERDUE"))
         buf_add(b, "%s完成情况：%s\n", q, a->value_text);
     if (!strcmp(a->kind, "OVERDUE") && a->days_overdue > 0)
         buf_add(b, "%s截止 %s，截至 %s 已逾期 %d 天\n", q, a->deadline, a->notified_on,
