@@ -22,6 +22,7 @@
 #include "db.h"
 #include "judge.h"
 #include "log.h"
+#include "testutil.h"
 #include "testutil_bench.h"
 #include "service.h"
 
