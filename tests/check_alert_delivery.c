@@ -682,6 +682,71 @@ START_TEST(test_alert_delivery_unknown_unit_code_refused)
 }
 END_TEST
 
+//  planctl alerts requeue: a dead-lettered notification goes out again once the receiver takes
+//  it, as the same notification; who requeued it and when are recorded.
+START_TEST(test_alert_delivery_requeue_dead_letter)
+{
+    sink_t *sink = sink_new(SINK_HTTP, 0);
+    sink_set_status(sink, 404, "{\"error\":\"no such hook\"}");
+    char *receivers = s_json_receivers(sink);
+    alert_proc_t p;
+    alert_proc_init(&p, s_dir, "alertd", 0);
+    alert_proc_start(&p, receivers, s_escalation, NULL, 1);
+    alert_test_overdue(s_conn, "T4.1-1");
+    ck_assert_int_eq(alert_test_wait_count(s_conn,
+                                           "SELECT count(*) FROM alert_outbox WHERE state = 'dead'",
+                                           1, 10000),
+                     1);
+    long outbox = s_long("SELECT id FROM alert_outbox WHERE state = 'dead'");
+    char cmd[PATH_MAX * 2], *out;
+    int status = -1;
+    snprintf(cmd, sizeof cmd, "DATABASE_URL='%s' %s alerts requeue --list", testutil_db_url(),
+             testutil_bin("planctl"));
+    out = testutil_capture(cmd, &status);
+    ck_assert_int_eq(status, 0);
+    ck_assert_ptr_nonnull(strstr(out, "HTTP 404"));
+    ck_assert_ptr_nonnull(strstr(out, "dead-lettered notifications: 1"));
+    free(out);
+    //  the receiver's URL is fixed; the office puts the notification back
+    sink_set_status(sink, 200, NULL);
+    snprintf(cmd, sizeof cmd, "DATABASE_URL='%s' %s alerts requeue %ld --by 王五 2>&1",
+             testutil_db_url(), testutil_bin("planctl"), outbox);
+    out = testutil_capture(cmd, &status);
+    ck_assert_msg(status == 0, "requeue: %s", out);
+    ck_assert_ptr_nonnull(strstr(out, "pending again"));
+    free(out);
+    ck_assert_int_eq(sink_wait(sink, 2, 10000), 2);
+    ck_assert_int_eq(alert_test_wait_count(
+                         s_conn, "SELECT count(*) FROM alert_outbox WHERE state = 'sent'", 1, 5000),
+                     1);
+    json_t *first = s_body(sink, 0), *again = s_body(sink, 1);
+    ck_assert_int_eq(s_first_alert_int(again, "id"), s_first_alert_int(first, "id"));
+    ck_assert_int_eq(s_first_alert_int(again, "notification_id"), outbox);
+    json_decref(first);
+    json_decref(again);
+    char *who = alert_test_str(s_conn,
+                               "SELECT requeued_by || '/' || (requeued_at IS NOT NULL)"
+                               " FROM alert_outbox",
+                               NULL);
+    ck_assert_str_eq(who, "王五/true");
+    free(who);
+    //  only a dead row can be requeued; an unknown one is said to be unknown
+    out = testutil_capture(cmd, &status);
+    ck_assert_int_eq(status, 1);
+    ck_assert_ptr_nonnull(strstr(out, "is sent (receiver hook), not dead-lettered"));
+    free(out);
+    snprintf(cmd, sizeof cmd, "DATABASE_URL='%s' %s alerts requeue 99999 2>&1", testutil_db_url(),
+             testutil_bin("planctl"));
+    out = testutil_capture(cmd, &status);
+    ck_assert_int_eq(status, 1);
+    ck_assert_ptr_nonnull(strstr(out, "no notification 99999"));
+    free(out);
+    ck_assert_int_eq(alert_proc_stop(&p, SIGTERM), 0);
+    free(receivers);
+    sink_destroy(&sink);
+}
+END_TEST
+
 static Suite *
 alert_delivery_suite(void)
 {
@@ -702,6 +767,7 @@ alert_delivery_suite(void)
     tcase_add_test(errors, test_alert_delivery_4xx_dead_letter_and_meta_alert);
     tcase_add_test(errors, test_alert_delivery_survives_store_connection_loss);
     tcase_add_test(errors, test_alert_delivery_unknown_unit_code_refused);
+    tcase_add_test(errors, test_alert_delivery_requeue_dead_letter);
     suite_add_tcase(s, errors);
     TCase *limits = tcase_create("limits");
     tcase_add_checked_fixture(limits, s_setup, s_teardown);

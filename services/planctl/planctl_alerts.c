@@ -21,6 +21,7 @@ static const char s_usage[] =
     "       planctl alerts silence (--task T|--target T|--org ORG|--kind K)... --until DATE\n"
     "                              --reason TEXT [--by NAME]\n"
     "       planctl alerts silence --list | --expire ID\n"
+    "       planctl alerts requeue (ID | --receiver NAME) [--by NAME] | --list\n"
     "tail reads ALERT_PUB_ENDPOINT (default tcp://127.0.0.1:7704) and ALERT_SNAPSHOT_ENDPOINT\n"
     "(default tcp://127.0.0.1:7705); the others read the store (DATABASE_URL).\n";
 
@@ -558,6 +559,99 @@ s_silence(int argc, char **argv)
     return rc;
 }
 
+//  requeue: a dead-lettered notification (outbox row) back to pending, e.g. once a receiver's
+//  URL or key has been fixed. The row keeps its id, so it goes before the receiver's newer rows.
+static int
+s_requeue(int argc, char **argv)
+{
+    const char *by = NULL, *receiver = NULL;
+    bool list = false;
+    static const struct option options[] = {{"by", required_argument, NULL, 'b'},
+                                            {"receiver", required_argument, NULL, 'r'},
+                                            {"list", no_argument, NULL, 'l'},
+                                            {NULL, 0, NULL, 0}};
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (opt == 'b' && *optarg)
+            by = optarg;
+        else if (opt == 'r' && *optarg)
+            receiver = optarg;
+        else if (opt == 'l')
+            list = true;
+        else {
+            fputs(s_usage, stderr);
+            return 2;
+        }
+    }
+    const char *id = optind == argc - 1 ? argv[optind] : NULL;
+    if (optind < argc - 1 || (list + !!receiver + !!id) != 1 || (id && atoll(id) <= 0)) {
+        fputs(s_usage, stderr);
+        return 2;
+    }
+    PGconn *conn = planctl_db_connect();
+    if (!conn)
+        return 2;
+    int rc = 1;
+    if (list) {
+        PGresult *res = db_query(conn,
+                                 "SELECT o.id, o.receiver, o.alert_id, a.kind, o.attempts,"
+                                 " o.last_error FROM alert_outbox o JOIN alert a"
+                                 " ON a.id = o.alert_id WHERE o.state = 'dead' ORDER BY o.id",
+                                 0, NULL);
+        if (res) {
+            printf("%-8s %-16s %-8s %-14s %-8s ERROR\n", "ID", "RECEIVER", "ALERT", "KIND",
+                   "ATTEMPTS");
+            for (int i = 0; i < PQntuples(res); i++)
+                printf("%-8s %-16s %-8s %-14s %-8s %s\n", PQgetvalue(res, i, 0),
+                       PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
+                       PQgetvalue(res, i, 4), PQgetvalue(res, i, 5));
+            printf("dead-lettered notifications: %d\n", PQntuples(res));
+            rc = 0;
+        }
+        PQclear(res);
+        PQfinish(conn);
+        return rc;
+    }
+    char who[64];
+    if (!by)
+        s_who(who, sizeof who);
+    //  Pending again, out of any batch, due now; who and when recorded (migration 008).
+    PGresult *res = db_query(
+        conn,
+        "UPDATE alert_outbox SET state = 'pending', batch = NULL, not_before = now(),"
+        " requeued_by = $3, requeued_at = now() WHERE state = 'dead'"
+        " AND ($1::bigint IS NULL OR id = $1::bigint) AND ($2::text IS NULL OR receiver = $2)"
+        " RETURNING id, receiver, alert_id",
+        3, DB_PARAMS(id, receiver, by ? by : who));
+    if (res && PQntuples(res) > 0) {
+        for (int i = 0; i < PQntuples(res); i++)
+            printf("alerts requeue: notification %s (alert %s to %s) is pending again;"
+                   " requeued by %s\n",
+                   PQgetvalue(res, i, 0), PQgetvalue(res, i, 2), PQgetvalue(res, i, 1),
+                   by ? by : who);
+        //  wake the senders of every alertd (they also look on their poll timer)
+        db_exec(conn, "SELECT pg_notify('planwatch_alert', '')", 0, NULL);
+        rc = 0;
+    } else if (res && id) {
+        char *state = db_scalar(conn,
+                                "SELECT state || ' (receiver ' || receiver || ')'"
+                                " FROM alert_outbox WHERE id = $1::bigint",
+                                1, DB_PARAMS(id));
+        if (state)
+            fprintf(stderr, "planctl alerts requeue: notification %s is %s, not dead-lettered\n",
+                    id, state);
+        else
+            fprintf(stderr, "planctl alerts requeue: no notification %s\n", id);
+        free(state);
+    } else if (res)
+        fprintf(stderr, "planctl alerts requeue: receiver %s has no dead-lettered notification\n",
+                receiver);
+    PQclear(res);
+    PQfinish(conn);
+    return rc;
+}
+
 int
 planctl_cmd_alerts(int argc, char **argv)
 {
@@ -573,6 +667,8 @@ planctl_cmd_alerts(int argc, char **argv)
         return s_ack(argc - 1, argv + 1);
     if (!strcmp(argv[1], "silence"))
         return s_silence(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "requeue"))
+        return s_requeue(argc - 1, argv + 1);
     fputs(s_usage, stderr);
     return 2;
 }
