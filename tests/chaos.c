@@ -13,7 +13,9 @@
     the receiver (as the services' logs and the receiver show), plus a few random milliseconds.
     It restarts the service 0.2-1.5 s later, as up.sh's supervisor would, and restarts
     PostgreSQL once. The office's ZeroMQ stream is followed by a Clone-pattern subscriber, and
-    a local webhook receiver (tests/testutil_sink.c) takes every alert as JSON. The store's
+    local sinks (tests/testutil_sink.c) take every alert as a JSON webhook, a WeCom robot, a
+    DingTalk robot and e-mail; the WeCom robot answers 503 from 25 % to 55 % of the push. The
+    store's
     clock stands at 2025-10-15: the cities' 2022-2024 figures are due (REPORT_OVERDUE, then
     RESOLVED as they come), 2024 deadlines have passed, 2025 ones are within 90 days.
 
@@ -27,7 +29,10 @@
                     alertd's own code in a scratch copy of the database; one stream entry and
                     one outbox row per alert and receiver
       receivers     per receiver, alert ids received, and alerts acted on more than once by a
-                    receiver that drops repeats by notification id (webhook) or by seq (stream)
+                    receiver that drops repeats by notification id (the webhooks' and e-mail's
+                    X-Planwatch-Notification-Ids, as Idempotency-Key and Message-ID carry it)
+                    or by seq (stream); every sent notification received, its body listing the
+                    alerts its headers name; the robot that was down got everything in order
     The last line is `chaos lost=N duplicated=N mismatched=N`; the exit status is 0 only when
     all three are 0, no service died by itself and the pipeline caught up.
 
@@ -834,9 +839,10 @@ s_check_alerts(const chaos_t *c, PGconn *admin, verdict_t *v)
                      " reminder GROUP BY 1, 2 HAVING count(*) > 1) d") +
         s_long(conn, "SELECT count(*) FROM (SELECT alert_id FROM alert_stream WHERE NOT reminder"
                      " GROUP BY 1 HAVING count(*) > 1) d");
-    long unrouted = s_long(conn, "SELECT count(*) FROM alert a WHERE NOT EXISTS (SELECT 1 FROM"
-                                 " alert_stream s WHERE s.alert_id = a.id) OR NOT EXISTS (SELECT"
-                                 " 1 FROM alert_outbox o WHERE o.alert_id = a.id)");
+    long unrouted =
+        s_long(conn, "SELECT count(*) FROM alert a WHERE NOT EXISTS (SELECT 1 FROM"
+                     " alert_stream s WHERE s.alert_id = a.id) OR (SELECT count(DISTINCT"
+                     " o.receiver) FROM alert_outbox o WHERE o.alert_id = a.id) <> 4");
     long dead = s_long(conn, "SELECT count(*) FROM alert_outbox WHERE state <> 'sent'");
     PQfinish(conn);
 
@@ -910,64 +916,142 @@ s_check_alerts(const chaos_t *c, PGconn *admin, verdict_t *v)
     zhashx_destroy(&raised);
 }
 
-//  The webhook receiver: every body it got, against the outbox rows alertd marked sent.
-static void
-s_check_webhook(const chaos_t *c, sink_t *sink, verdict_t *v)
+//  The receivers that take notifications over the network, each a local sink: the generic JSON
+//  webhook, a WeCom and a DingTalk group robot (markdown) and a mail server.
+typedef enum { RCV_JSON = 0, RCV_WECOM = 1, RCV_DINGTALK = 2, RCV_MAIL = 3, RCV_COUNT = 4 } rcv_t;
+static const char *const s_rcv_names[RCV_COUNT] = {HOOK_NAME, "chaos-wecom", "chaos-ding",
+                                                   "chaos-mail"};
+static const char *const s_rcv_kinds[RCV_COUNT] = {"webhook json", "webhook wecom",
+                                                   "webhook dingtalk", "email"};
+
+//  "3,4, 7" -> up to max ids. Returns the count.
+static size_t
+s_id_list(const char *text, long long *ids, size_t max)
 {
-    zhashx_t *notifications = zhashx_new(); //  notification id -> times received
-    zhashx_t *per_alert = zhashx_new();     //  alert id -> distinct notification ids
-    long received = 0, bodies = sink_count(sink), unreadable = 0, acted_twice = 0;
-    for (int i = 0; i < bodies; i++) {
-        char *body = sink_message(sink, i);
-        json_t *doc = body ? json_loads(body, 0, NULL) : NULL;
-        json_t *alerts = json_object_get(doc, "alerts");
-        if (!json_is_array(alerts))
-            unreadable++;
-        size_t k;
-        json_t *a;
-        json_array_foreach(alerts, k, a)
-        {
-            received++;
-            char nid[32], aid[32];
-            snprintf(nid, sizeof nid, "%lld",
-                     (long long)json_integer_value(json_object_get(a, "notification_id")));
-            snprintf(aid, sizeof aid, "%lld",
-                     (long long)json_integer_value(json_object_get(a, "id")));
-            uintptr_t seen = (uintptr_t)zhashx_lookup(notifications, nid);
-            zhashx_update(notifications, nid, (void *)(seen + 1));
-            if (seen || json_is_true(json_object_get(a, "reminder")))
-                continue; //  a repeat of a notification is dropped by its id
-            uintptr_t acted = (uintptr_t)zhashx_lookup(per_alert, aid);
-            zhashx_update(per_alert, aid, (void *)(acted + 1));
-            if (acted == 1)
-                acted_twice++;
+    size_t n = 0;
+    for (const char *p = text; p && *p && n < max;) {
+        char *end;
+        long long v = strtoll(p, &end, 10);
+        if (end == p) {
+            p++;
+            continue;
         }
-        json_decref(doc);
-        free(body);
+        ids[n++] = v;
+        p = end;
     }
+    return n;
+}
+
+//  One receiver as a receiver that drops repeats by notification id (the Idempotency-Key, the
+//  Message-ID) would see it: every message it took (attempts answered otherwise were not taken)
+//  against the outbox rows alertd marked sent to it. Counts alert ids received, alerts acted on
+//  more than once, notifications never received, messages whose body does not list the alerts
+//  its headers name, and (in_order) messages that arrived out of order.
+static void
+s_check_receiver(const chaos_t *c, sink_t *sink, rcv_t rcv, bool in_order, verdict_t *v)
+{
+    const char *name = s_rcv_names[rcv];
     PGconn *conn = db_connect_once(c->db_url);
-    PGresult *res = conn ? db_query(conn,
-                                    "SELECT id FROM alert_outbox WHERE receiver = '" HOOK_NAME
-                                    "' AND state = 'sent'",
-                                    0, NULL)
-                         : NULL;
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT id, alert_id, reminder FROM alert_outbox WHERE receiver = '%s'"
+             " AND state = 'sent'",
+             name);
+    PGresult *res = conn ? db_query(conn, sql, 0, NULL) : NULL;
     if (!res)
         exit(2);
+    zhashx_t *rows = zhashx_new(); //  notification id -> "alert id" (reminders: "alert id r")
+    for (int i = 0; i < PQntuples(res); i++) {
+        char row[64];
+        snprintf(row, sizeof row, "%s%s", PQgetvalue(res, i, 1),
+                 PQgetvalue(res, i, 2)[0] == 't' ? " r" : "");
+        zhashx_insert(rows, PQgetvalue(res, i, 0), strdup(row));
+    }
+    zhashx_set_destructor(rows, (zhashx_destructor_fn *)zstr_free);
+    zhashx_t *seen = zhashx_new();  //  notification id -> times taken
+    zhashx_t *acted = zhashx_new(); //  alert id -> notifications acted on (not reminders)
+    long received = 0, requests = sink_count(sink), taken = 0, refused = 0, acted_twice = 0,
+         unlisted = 0, unknown = 0, out_of_order = 0;
+    long long last_first = 0;
+    for (int i = 0; i < requests; i++) {
+        int answer = sink_answer(sink, i);
+        if (answer != 200 && answer != 250) {
+            refused++; //  the receiver was down: it did not take this one
+            continue;
+        }
+        taken++;
+        char *nid_text = sink_header(sink, i, "X-Planwatch-Notification-Ids");
+        char *aid_text = sink_header(sink, i, "X-Planwatch-Alert-Ids");
+        char *body = rcv == RCV_MAIL ? NULL : sink_message(sink, i);
+        long long nids[1024], aids[1024];
+        size_t n = s_id_list(nid_text, nids, 1024), na = s_id_list(aid_text, aids, 1024);
+        if (n == 0 || n != na)
+            unlisted++;
+        bool repeat = n > 0;
+        for (size_t k = 0; k < n && k < na; k++) {
+            char nid[32], aid[32], want[64];
+            snprintf(nid, sizeof nid, "%lld", nids[k]);
+            snprintf(aid, sizeof aid, "%lld", aids[k]);
+            received++;
+            //  the body lists the alert the headers name
+            if (rcv == RCV_WECOM || rcv == RCV_DINGTALK) {
+                snprintf(want, sizeof want, "告警编号 #%s（", aid);
+                unlisted += !body || !strstr(body, want);
+            } else if (rcv == RCV_JSON) {
+                snprintf(want, sizeof want, "\"notification_id\":%s", nid);
+                unlisted += !body || !strstr(body, want);
+            }
+            const char *row = zhashx_lookup(rows, nid);
+            if (!row || strncmp(row, aid, strlen(aid)) ||
+                (row[strlen(aid)] && row[strlen(aid)] != ' '))
+                unknown++; //  not a notification of this alert to this receiver
+            uintptr_t times = (uintptr_t)zhashx_lookup(seen, nid);
+            zhashx_update(seen, nid, (void *)(times + 1));
+            repeat &= times > 0;
+            if (times || (row && strstr(row, " r")))
+                continue; //  a repeat is dropped by its id; a reminder is meant to come again
+            uintptr_t count = (uintptr_t)zhashx_lookup(acted, aid);
+            zhashx_update(acted, aid, (void *)(count + 1));
+            if (count == 1)
+                acted_twice++;
+        }
+        //  in order: each new message starts after the last new one (a repeat after a crash
+        //  between send and record is the same message again)
+        if (in_order && n && !repeat) {
+            out_of_order += nids[0] <= last_first;
+            last_first = nids[0];
+        }
+        free(nid_text);
+        free(aid_text);
+        free(body);
+    }
     long missing = 0;
-    for (int i = 0; i < PQntuples(res); i++)
-        missing += zhashx_lookup(notifications, PQgetvalue(res, i, 0)) == NULL;
-    printf("receiver %s (webhook): alert ids received=%ld acted on more than once=%ld"
-           "  (requests %ld, distinct notifications %zu, sent per outbox %d, never received %ld,"
-           " unreadable %ld)\n",
-           HOOK_NAME, received, acted_twice, bodies, zhashx_size(notifications), PQntuples(res),
-           missing, unreadable);
-    v->lost += missing;
+    for (const char *row = zhashx_first(rows); row; row = zhashx_next(rows))
+        missing += zhashx_lookup(seen, (const char *)zhashx_cursor(rows)) == NULL;
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM alert a WHERE NOT EXISTS (SELECT 1 FROM alert_outbox o"
+             " WHERE o.alert_id = a.id AND o.receiver = '%s')",
+             name);
+    long never = s_long(conn, sql);
+    printf("receiver %s (%s): alert ids received=%ld acted on more than once=%ld"
+           "  (messages taken %ld of %ld requests, %ld refused while down; distinct notifications"
+           " %zu, sent per outbox %zu, never received %ld, alerts without a notification %ld,"
+           " headers or body not matching %ld, not its notification %ld%s)\n",
+           name, s_rcv_kinds[rcv], received, acted_twice, taken, requests, refused,
+           zhashx_size(seen), zhashx_size(rows), missing, never, unlisted, unknown,
+           in_order ? "" : "; order not checked");
+    if (in_order)
+        printf("receiver %s: down for a stretch, then everything in order: messages out of order"
+               " %ld\n",
+               name, out_of_order);
+    v->lost += missing + never;
     v->duplicated += acted_twice;
-    v->mismatched += unreadable;
+    v->mismatched += unlisted + unknown + out_of_order;
     PQclear(res);
     PQfinish(conn);
-    zhashx_destroy(&notifications);
-    zhashx_destroy(&per_alert);
+    zhashx_destroy(&rows);
+    zhashx_destroy(&seen);
+    zhashx_destroy(&acted);
 }
 
 static void
@@ -1126,17 +1210,29 @@ START_TEST(chaos_run)
     for (int y = 0; y < YEARS; y++)
         snprintf(c.periods[y], sizeof c.periods[y], "%d", FIRST_YEAR + y);
 
-    //  Receivers: the office stream and a local webhook.
-    sink_t *sink = sink_new(SINK_HTTP, 0);
+    //  Receivers: the office stream, and local sinks for a JSON webhook, a WeCom and a DingTalk
+    //  robot and a mail server (tests/testutil_sink.c).
+    sink_t *sinks[RCV_COUNT] = {sink_new(SINK_HTTP, 0), sink_new(SINK_HTTP, 0),
+                                sink_new(SINK_HTTP, 0), sink_new(SINK_SMTP, 0)};
+    sink_t *sink = sinks[RCV_JSON];
     snprintf(value, sizeof value, "%s/receivers.csv", c.dir);
     FILE *f = fopen(value, "w");
     assert(f);
     fprintf(f,
             "name,channel,kinds,units,url,format,to,from,user,secret_env\n"
-            "office-stream,zmq,*,*,,,,,,\n" HOOK_NAME
-            ",webhook,*,*,http://127.0.0.1:%d/hook,json,,,,\n",
-            sink_port(sink));
+            "office-stream,zmq,*,*,,,,,,\n"
+            "%s,webhook,*,*,http://127.0.0.1:%d/hook,json,,,,\n"
+            "%s,webhook,*,*,http://127.0.0.1:%d/cgi-bin/webhook/send?key=chaos,wecom,,,,\n"
+            "%s,webhook,*,*,http://127.0.0.1:%d/robot/send?access_token=chaos,dingtalk,,,,\n"
+            "%s,email,*,*,smtp://127.0.0.1:%d,,duchashi@example.gov.cn,planwatch@chaos.example,"
+            ",\n",
+            s_rcv_names[RCV_JSON], sink_port(sinks[RCV_JSON]), s_rcv_names[RCV_WECOM],
+            sink_port(sinks[RCV_WECOM]), s_rcv_names[RCV_DINGTALK], sink_port(sinks[RCV_DINGTALK]),
+            s_rcv_names[RCV_MAIL], sink_port(sinks[RCV_MAIL]));
     fclose(f);
+    //  The WeCom robot is down (HTTP 503) from 25 % to 55 % of the push, then back.
+    double down_from = (double)c.seconds * 0.25, down_until = (double)c.seconds * 0.55;
+    int down_state = 0; //  0 not yet, 1 down, 2 back
 
     //  The services, on loopback ports of our own.
     int b = c.port_base;
@@ -1168,6 +1264,7 @@ START_TEST(chaos_run)
     s_svc_env(&svcs[2], "ALERT_SNAPSHOT_ENDPOINT=tcp://127.0.0.1:%d", b + 5);
     s_svc_env(&svcs[2], "ALERT_CONTROL_ENDPOINT=%s", svcs[2].control);
     s_svc_env(&svcs[2], "ALERT_RECEIVERS=%s/receivers.csv", c.dir);
+    s_svc_env(&svcs[2], "PLAN_DIR=%s", testutil_repo_path("deploy/plan"));
     //  No dead man's switch (kills would raise PIPELINE_DOWN at moments no re-raise can
     //  reproduce), no grouping window, short timers so the run settles quickly.
     s_svc_env(&svcs[2], "ALERT_DEADMAN_SECONDS=0");
@@ -1247,6 +1344,15 @@ START_TEST(chaos_run)
             free(st);
             free(acc);
         }
+        //  The WeCom robot's outage.
+        if (down_state < 2 && s_elapsed(&c) >= (down_state ? down_until : down_from)) {
+            sink_set_status(sinks[RCV_WECOM], down_state ? 200 : 503,
+                            down_state ? NULL : "{\"errcode\":-1,\"errmsg\":\"busy\"}");
+            printf("chaos: %6.1f s  receiver %s %s\n", s_elapsed(&c), s_rcv_names[RCV_WECOM],
+                   down_state ? "back (HTTP 200)" : "down (HTTP 503)");
+            fflush(stdout);
+            down_state++;
+        }
         //  Kills and the store restart, as scheduled.
         if (next < event_count && s_elapsed(&c) >= events[next].at) {
             event_t *e = &events[next++];
@@ -1296,6 +1402,8 @@ START_TEST(chaos_run)
                 s_svc_start(s);
         }
     }
+    if (down_state == 1) //  the push ended inside the outage: the robot is back now
+        sink_set_status(sinks[RCV_WECOM], 200, NULL);
     double push_s = s_elapsed(&c);
     zpoller_destroy(&poller);
     for (int i = 0; i < CITIES; i++)
@@ -1359,7 +1467,8 @@ START_TEST(chaos_run)
     PQfinish(conn);
     s_check_alerts(&c, admin, &v);
     s_check_office(&c, &office_st, &v);
-    s_check_webhook(&c, sink, &v);
+    for (int r = 0; r < RCV_COUNT; r++)
+        s_check_receiver(&c, sinks[r], (rcv_t)r, r == RCV_WECOM, &v);
     printf("services: exit status on SIGTERM ingestd=%d evaluatord=%d alertd=%d (logs in %s/log)\n",
            svcs[0].exit_status, svcs[1].exit_status, svcs[2].exit_status, c.dir);
     double check_s = (double)(zclock_mono() - check_start) / 1000.0;
@@ -1376,7 +1485,8 @@ START_TEST(chaos_run)
                " count or exit status)\n");
 
     //  The chaos cluster is stopped; its files stay in CHAOS_DIR for a look.
-    sink_destroy(&sink);
+    for (int r = 0; r < RCV_COUNT; r++)
+        sink_destroy(&sinks[r]);
     PQfinish(admin);
     snprintf(command, sizeof command, "%s stop >/dev/null", db_sh);
     testutil_sh(command);

@@ -26,6 +26,7 @@ typedef struct {
     int delay_ms;     //  wait this long before answering (a slow receiver)
     zlist_t *got;     //  received bodies/messages (owned strings)
     zlist_t *heads;   //  HTTP: the request line and headers of each, in step with got
+    zlist_t *answers; //  the status each was answered with, in step with got
 } state_t;
 
 static int
@@ -95,6 +96,9 @@ s_http(state_t *st, int fd)
         char *request = strndup(buf, head);
         zlist_append(st->heads, request);
         free(request);
+        char answered[16];
+        snprintf(answered, sizeof answered, "%d", st->status);
+        zlist_append(st->answers, answered);
         if (st->delay_ms > 0)
             zclock_sleep(st->delay_ms);
         char reply[1024];
@@ -140,6 +144,7 @@ s_smtp(state_t *st, int fd)
             if (end) {
                 *end = '\0';
                 zlist_append(st->got, buf);
+                zlist_append(st->answers, "250");
                 if (st->delay_ms > 0)
                     zclock_sleep(st->delay_ms);
                 s_write(fd, "250 ok queued\r\n");
@@ -162,6 +167,8 @@ s_actor(zsock_t *pipe, void *args)
     zlist_autofree(st.got);
     st.heads = zlist_new();
     zlist_autofree(st.heads);
+    st.answers = zlist_new();
+    zlist_autofree(st.answers);
     st.listener = s_listen(st.port);
     if (st.listener >= 0 && st.port == 0) {
         struct sockaddr_in addr;
@@ -202,11 +209,13 @@ s_actor(zsock_t *pipe, void *args)
                 free(ms);
             } else if (!strcmp(cmd, "COUNT"))
                 zstr_sendf(pipe, "%zu", zlist_size(st.got));
-            else if (!strcmp(cmd, "GET") || !strcmp(cmd, "HEAD")) {
+            else if (!strcmp(cmd, "GET") || !strcmp(cmd, "HEAD") || !strcmp(cmd, "ANSWER")) {
                 char *index = zmsg_popstr(msg);
                 int i = atoi(index), k = 0;
                 const char *found = NULL;
-                zlist_t *list = !strcmp(cmd, "GET") ? st.got : st.heads;
+                zlist_t *list = !strcmp(cmd, "GET")    ? st.got
+                                : !strcmp(cmd, "HEAD") ? st.heads
+                                                       : st.answers;
                 for (char *s = zlist_first(list); s; s = zlist_next(list), k++)
                     if (k == i)
                         found = s;
@@ -233,6 +242,7 @@ s_actor(zsock_t *pipe, void *args)
     free(st.body);
     zlist_destroy(&st.got);
     zlist_destroy(&st.heads);
+    zlist_destroy(&st.answers);
 }
 
 sink_t *
@@ -319,6 +329,15 @@ char *
 sink_head(sink_t *self, int i)
 {
     return s_get(self, "HEAD", i);
+}
+
+int
+sink_answer(sink_t *self, int i)
+{
+    char *text = s_get(self, "ANSWER", i);
+    int status = text ? atoi(text) : 0;
+    free(text);
+    return status;
 }
 
 char *

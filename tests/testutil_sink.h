@@ -36,6 +36,10 @@ char *sink_message(sink_t *self, int i);
 //  HTTP: the request line and headers of request number i, or NULL. Owned.
 char *sink_head(sink_t *self, int i);
 
+//  The status request or message i was answered with (HTTP status; SMTP 250 for a message
+//  taken), 0 when there is no such request.
+int sink_answer(sink_t *self, int i);
+
 //  The value of header name (case-insensitive, first occurrence) of request or message i, or
 //  NULL when it has none. Owned.
 char *sink_header(sink_t *self, int i, const char *name);
