@@ -104,6 +104,24 @@ START_TEST(test_alert_raise_overdue_names_everything)
 }
 END_TEST
 
+//  A target with units of its own (target_units.csv) names those, not its task's: T1.2-1 is
+//  郴州's alone though its task T1.2 is led by 衡阳, 岳阳 and 郴州.
+START_TEST(test_alert_raise_names_the_targets_own_units)
+{
+    alert_test_change(s_conn, "T|T1.2-1|431000|", "T1.2-1", "431000", "", "NO_DATA", "OVERDUE", 0,
+                      "2025-12-31", "{\"rule\": \"milestone\"}");
+    ck_assert_int_eq(s_raise(), 1);
+    char *lead = alert_test_str(s_conn, "SELECT lead_units::text FROM alert", NULL);
+    ck_assert_ptr_nonnull(strstr(lead, "\"GOV_431000\""));
+    ck_assert_ptr_null(strstr(lead, "GOV_430400"));
+    ck_assert_ptr_null(strstr(lead, "GOV_430600"));
+    free(lead);
+    char *to = alert_test_str(s_conn, "SELECT array_to_string(addressees, ';') FROM alert", NULL);
+    ck_assert_str_eq(to, "P_SUPV;GOV_431000");
+    free(to);
+}
+END_TEST
+
 START_TEST(test_alert_raise_marks_inferred_units)
 {
     alert_test_overdue(s_conn, "G-2");
@@ -791,6 +809,7 @@ alert_raise_suite(void)
     tcase_set_timeout(core, 60);
     tcase_add_test(core, test_alert_raise_overdue_names_everything);
     tcase_add_test(core, test_alert_raise_marks_inferred_units);
+    tcase_add_test(core, test_alert_raise_names_the_targets_own_units);
     tcase_add_test(core, test_alert_raise_due_soon_once_per_lead_time);
     tcase_add_test(core, test_alert_raise_off_track_superseded_by_overdue);
     tcase_add_test(core, test_alert_raise_report_overdue_addresses_the_unit);

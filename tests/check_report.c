@@ -630,6 +630,22 @@ START_TEST(test_report_overdue_list)
     ck_assert_msg(joint && joint < end, "T3.1-1: no joint responsibility shown");
     const char *miit = strstr(row, "省工业和信息化厅");
     ck_assert_msg(miit && miit < end, "T3.1-1: 省工业和信息化厅 missing");
+    //  A target with units of its own (target_units.csv) shows those, not its task's.
+    static const struct {
+        const char *row, *unit;
+        bool shown;
+    } own[] = {{"id=\"target-T1.2-1\"", "郴州市人民政府", true},
+               {"id=\"target-T1.2-1\"", "衡阳市人民政府", false},
+               {"id=\"target-L1-1\"", "中南大学", false},
+               {"id=\"target-L1-5\"", "中南大学", true}};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
+        row = strstr(html, own[i].row);
+        ck_assert_msg(row != NULL, "%s missing", own[i].row);
+        end = strstr(row, "</tr>");
+        const char *at = strstr(row, own[i].unit);
+        ck_assert_msg((at && at < end) == own[i].shown, "%s: %s %s", own[i].row, own[i].unit,
+                      own[i].shown ? "missing" : "shown");
+    }
     free(html);
     testutil_rmdir(dir);
     free(dir);
@@ -637,7 +653,8 @@ START_TEST(test_report_overdue_list)
 }
 END_TEST
 
-//  Targets a unit answers for: those of tasks it leads, all units jointly when none leads.
+//  Targets a unit answers for: those it leads (its own units, else its task's), all units
+//  jointly when none leads.
 static int
 s_unit_overdue(PGconn *conn, const char *unit)
 {
@@ -648,13 +665,14 @@ s_unit_overdue(PGconn *conn, const char *unit)
     int n = 0;
     for (size_t i = 0; i < catalog_target_count(cat); i++) {
         const target_t *t = catalog_target_at(cat, i);
-        const task_t *task = catalog_task(cat, t->task);
+        size_t count;
+        const task_unit_t *units = catalog_target_units(cat, t, &count);
         bool any_lead = false, mine = false;
-        for (size_t k = 0; k < task->unit_count; k++)
-            any_lead = any_lead || task->units[k].role == ROLE_LEAD;
-        for (size_t k = 0; k < task->unit_count; k++)
-            mine = mine || (!strcmp(task->units[k].unit, unit) &&
-                            (!any_lead || task->units[k].role == ROLE_LEAD));
+        for (size_t k = 0; k < count; k++)
+            any_lead = any_lead || units[k].role == ROLE_LEAD;
+        for (size_t k = 0; k < count; k++)
+            mine =
+                mine || (!strcmp(units[k].unit, unit) && (!any_lead || units[k].role == ROLE_LEAD));
         if (mine && s_expected_status(judged, t, cat, as_of) == STATUS_OVERDUE)
             n++;
     }

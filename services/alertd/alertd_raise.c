@@ -469,11 +469,14 @@ s_raise_kind(raise_t *self, PGconn *conn, const change_t *c, const char *kind, d
     else if (target)
         day_format(target->deadline, deadline);
 
-    //  The responsible units: the task's lead and co units; a city's government for a city.
+    //  The responsible units: the target's lead and co units (catalog_target_units: its own,
+    //  else its task's); a city's government for a city.
     json_t *lead = json_array(), *co = json_array();
     char addressees[2048] = ALERT_SUPERVISION;
-    for (size_t i = 0; task && i < task->unit_count; i++) {
-        const task_unit_t *tu = &task->units[i];
+    size_t unit_count;
+    const task_unit_t *units = catalog_target_units(cat, context, &unit_count);
+    for (size_t i = 0; i < unit_count; i++) {
+        const task_unit_t *tu = &units[i];
         s_unit_json(tu->role == ROLE_LEAD ? lead : co, cat, tu->unit, tu->inferred);
         s_address(addressees, sizeof addressees, tu->unit);
     }

@@ -182,9 +182,9 @@ s_check_milestone(const catalog_t *catalog, const char *unit, day_t today,
     }
     row->target = target;
     const resp_unit_t *u = catalog_unit(catalog, unit);
-    //  A unit named for the task reports its milestones; a city government only those whose
-    //  scope is its own city.
-    if (!u || !catalog_unit_shares_task(catalog, unit, target->task) ||
+    //  A unit named for the target (catalog_target_units, else its task) reports its
+    //  milestones; a city government only those whose scope is its own city.
+    if (!u || !catalog_unit_shares_target(catalog, unit, target) ||
         (u->kind == UNIT_GOV && strcmp(u->org, target->scope) != 0)) {
         s_reject(row, INGEST_UNIT_NOT_ALLOWED,
                  "本单位（%s）不是任务 %s 的责任单位，不能报送里程碑 %s",

@@ -103,17 +103,19 @@ s_severity(status_t status)
 }
 
 size_t
-report_task_leads(const task_t *task, const task_unit_t **out, size_t max, bool *joint)
+report_target_leads(const catalog_t *cat, const target_t *target, const task_unit_t **out,
+                    size_t max, bool *joint)
 {
-    size_t n = 0;
+    size_t count, n = 0;
+    const task_unit_t *units = catalog_target_units(cat, target, &count);
     *joint = false;
-    for (size_t i = 0; task && i < task->unit_count && n < max; i++)
-        if (task->units[i].role == ROLE_LEAD)
-            out[n++] = &task->units[i];
-    if (n == 0 && task && task->unit_count > 0) {
+    for (size_t i = 0; i < count && n < max; i++)
+        if (units[i].role == ROLE_LEAD)
+            out[n++] = &units[i];
+    if (n == 0 && count > 0) {
         *joint = true;
-        for (size_t i = 0; i < task->unit_count && n < max; i++)
-            out[n++] = &task->units[i];
+        for (size_t i = 0; i < count && n < max; i++)
+            out[n++] = &units[i];
     }
     return n;
 }
@@ -507,8 +509,8 @@ s_unit_cmp(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
-//  Each unit's targets: those of the tasks it leads, or jointly leads when the task names no
-//  lead; and the targets it supports under another unit's lead.
+//  Each unit's targets: those it leads, or jointly leads when the target names no lead; and the
+//  targets it supports under another unit's lead.
 static int
 s_units(report_t *self)
 {
@@ -529,7 +531,7 @@ s_units(report_t *self)
         const report_target_t *t = &self->targets[i];
         const task_unit_t *leads[UNITS_MAX];
         bool joint;
-        size_t nl = report_task_leads(t->task, leads, UNITS_MAX, &joint);
+        size_t nl = report_target_leads(cat, t->target, leads, UNITS_MAX, &joint);
         for (size_t k = 0; k < nl; k++) {
             size_t u = s_unit_index(cat, leads[k]->unit);
             if (u == (size_t)-1)
@@ -537,10 +539,12 @@ s_units(report_t *self)
             all[u].target_index[all[u].targets++] = i;
             all[u].counts[t->status]++;
         }
-        for (size_t k = 0; !joint && t->task && k < t->task->unit_count; k++) {
-            if (t->task->units[k].role != ROLE_CO)
+        size_t count;
+        const task_unit_t *units = catalog_target_units(cat, t->target, &count);
+        for (size_t k = 0; !joint && k < count; k++) {
+            if (units[k].role != ROLE_CO)
                 continue;
-            size_t u = s_unit_index(cat, t->task->units[k].unit);
+            size_t u = s_unit_index(cat, units[k].unit);
             if (u != (size_t)-1)
                 all[u].co_targets++;
         }

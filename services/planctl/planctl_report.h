@@ -147,9 +147,11 @@ const char *report_status_zh(status_t status);
 //  CSS class of a status: "achieved", "on-track", "at-risk", "off-track", "overdue", "no-data".
 const char *report_status_class(status_t status);
 
-//  The lead units of a task, or its co-responsible units when it has none (joint).
-//  Sets *joint when the units returned are co units. Returns the count written to out.
-size_t report_task_leads(const task_t *task, const task_unit_t **out, size_t max, bool *joint);
+//  The lead units of a target (catalog_target_units: its own, else its task's), or its
+//  co-responsible units when it has none (joint). Sets *joint when the units returned are co
+//  units. Returns the count written to out.
+size_t report_target_leads(const catalog_t *cat, const target_t *target, const task_unit_t **out,
+                           size_t max, bool *joint);
 
 //  The reporting deadline of the period a verdict's deadline falls in (the figure that
 //  settles it).

@@ -176,13 +176,13 @@ s_org_name(const catalog_t *cat, const char *code)
     return o ? o->name : code;
 }
 
-//  The lead units of the target's task (推定 marks inferred ones), or 共同负责 and its units.
+//  The lead units of the target (推定 marks inferred ones), or 共同负责 and its units.
 static void
-s_leads(page_t *p, const task_t *task)
+s_leads(page_t *p, const target_t *target)
 {
     const task_unit_t *leads[UNITS_MAX];
     bool joint;
-    size_t n = report_task_leads(task, leads, UNITS_MAX, &joint);
+    size_t n = report_target_leads(p->cat, target, leads, UNITS_MAX, &joint);
     if (n == 0) {
         html_raw(p->h, "<span class=\"empty\">方案未明确</span>");
         return;
@@ -200,11 +200,11 @@ s_leads(page_t *p, const task_t *task)
 
 //  Every responsible unit: leads in bold, then the co-responsible ones.
 static void
-s_all_units(page_t *p, const task_t *task)
+s_all_units(page_t *p, const target_t *target)
 {
     const task_unit_t *leads[UNITS_MAX];
     bool joint;
-    size_t n = report_task_leads(task, leads, UNITS_MAX, &joint);
+    size_t n = report_target_leads(p->cat, target, leads, UNITS_MAX, &joint);
     if (n == 0) {
         html_raw(p->h, "<span class=\"empty\">方案未明确</span>");
         return;
@@ -222,12 +222,13 @@ s_all_units(page_t *p, const task_t *task)
     html_raw(p->h, "</span>");
     if (joint)
         return;
-    size_t co = 0;
-    for (size_t i = 0; i < task->unit_count; i++) {
-        if (task->units[i].role != ROLE_CO)
+    size_t count, co = 0;
+    const task_unit_t *units = catalog_target_units(p->cat, target, &count);
+    for (size_t i = 0; i < count; i++) {
+        if (units[i].role != ROLE_CO)
             continue;
         html_raw(p->h, co++ ? "、" : "<br/><span class=\"sub\">配合：</span>");
-        html_text(p->h, s_unit_name(p->cat, task->units[i].unit));
+        html_text(p->h, s_unit_name(p->cat, units[i].unit));
     }
 }
 
@@ -505,7 +506,7 @@ s_overdue_section(page_t *p)
             html_raw(h, "</span>");
         }
         html_raw(h, "</td><td>");
-        s_all_units(p, t->task);
+        s_all_units(p, t->target);
         html_raw(h, "</td><td class=\"nowrap\">");
         if (!a->found)
             html_raw(h, "<span class=\"empty\">未通知</span>");
@@ -593,7 +594,7 @@ s_groups_section(page_t *p)
             html_raw(h, "</td><td class=\"num\">");
             s_progress_cell(h, t->main);
             html_raw(h, "</td><td>");
-            s_leads(p, t->task);
+            s_leads(p, t->target);
             html_raw(h, "</td></tr>\n");
         }
         html_raw(h, "</tbody>\n</table>\n");
