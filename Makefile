@@ -59,10 +59,7 @@ ifeq ($(origin CC),default)
 CC := gcc
 endif
 OPT ?= -O2
-# snprintf into a bounded buffer truncates by design here; gcc cannot prove the bound, so its
-# format-truncation guesses are off.
-WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror \
-        -Wno-format-truncation
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror
 ifneq ($(findstring clang,$(CC)),)
 WARN += -Wno-unknown-warning-option
 endif

@@ -1158,8 +1158,9 @@ START_TEST(chaos_run)
     snprintf(value, sizeof value, "%ld", pg_port);
     setenv("PLAN_PG_PORT", value, 1);
     unsetenv("DATABASE_URL");
-    snprintf(command, sizeof command, "mkdir -p %s/log && rm -rf %s/keys %s/units %s/clients",
-             c.dir, c.dir, c.dir, c.dir);
+    testutil_format(command, sizeof command,
+                    "mkdir -p %s/log && rm -rf %s/keys %s/units %s/clients", c.dir, c.dir, c.dir,
+                    c.dir);
     s_sh_or_die("work directory", command);
     const char *db_sh = testutil_repo_path("deploy/db.sh");
     snprintf(command, sizeof command, "%s start postgres >/dev/null", db_sh);
@@ -1186,10 +1187,10 @@ START_TEST(chaos_run)
              planctl, planctl, testutil_repo_path("deploy/plan"), planctl, planctl, c.dir);
     s_sh_or_die("migrate, plan, clock, server key", command);
     for (int i = 0; i < CITIES; i++) {
-        snprintf(command, sizeof command,
-                 "%s keys new GOV_%s --dir %s/units >/dev/null && mkdir -p %s/clients && cp "
-                 "%s/units/GOV_%s.cert %s/clients/",
-                 planctl, s_cities[i], c.dir, c.dir, c.dir, s_cities[i], c.dir);
+        testutil_format(command, sizeof command,
+                        "%s keys new GOV_%s --dir %s/units >/dev/null && mkdir -p %s/clients && cp "
+                        "%s/units/GOV_%s.cert %s/clients/",
+                        planctl, s_cities[i], c.dir, c.dir, c.dir, s_cities[i], c.dir);
         s_sh_or_die("unit keys", command);
     }
     unsetenv("DATABASE_URL");
@@ -1240,7 +1241,7 @@ START_TEST(chaos_run)
     svc_t svcs[3] = {{.name = "ingestd"}, {.name = "evaluatord"}, {.name = "alertd"}};
     for (int i = 0; i < 3; i++) {
         svc_t *s = &svcs[i];
-        snprintf(s->log, sizeof s->log, "%s/log/%s.log", c.dir, s->name);
+        testutil_format(s->log, sizeof s->log, "%s/log/%s.log", c.dir, s->name);
         unlink(s->log);
         s_svc_env(s, "DATABASE_URL=%s", c.db_url);
         //  ingestd at debug: its feed.received line is what an ingestd kill waits for

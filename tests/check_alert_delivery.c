@@ -263,7 +263,7 @@ static void
 s_overdue_periods(int from, int n)
 {
     for (int i = from; i < from + n; i++) {
-        char key[64], period[8];
+        char key[64], period[16];
         snprintf(period, sizeof period, "%d", 1900 + i);
         snprintf(key, sizeof key, "T|T4.1-1|430000|%s", period);
         alert_test_change(s_conn, key, "T4.1-1", "430000", period, NULL, "OVERDUE", 0, "2025-12-31",

@@ -30,7 +30,8 @@ static char *
 s_run(const char *command, int *status)
 {
     char line[PATH_MAX * 4];
-    snprintf(line, sizeof line, "cd %s && %s %s 2>&1", testutil_repo_path(""), s_env, command);
+    testutil_format(line, sizeof line, "cd %s && %s %s 2>&1", testutil_repo_path(""), s_env,
+                    command);
     return testutil_capture(line, status);
 }
 

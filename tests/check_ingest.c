@@ -863,9 +863,9 @@ START_TEST(test_ingest_certificate_must_name_a_catalog_unit)
     bus_msg_destroy(&reply);
     //  a unit code the catalog does not have (keys made without the store at hand)
     char command[PATH_MAX * 3];
-    snprintf(command, sizeof command,
-             "%s keys new X_GHOST --dir %s >/dev/null 2>&1 && cp %s/X_GHOST.cert %s/",
-             testutil_bin("planctl"), h->units, h->units, h->clients);
+    testutil_format(command, sizeof command,
+                    "%s keys new X_GHOST --dir %s >/dev/null 2>&1 && cp %s/X_GHOST.cert %s/",
+                    testutil_bin("planctl"), h->units, h->units, h->clients);
     ck_assert_int_eq(testutil_sh(command), 0);
     reply = harness_push(h, "X_GHOST", &b.feed.base, REPLY_MS);
     ck_assert_str_eq(harness_error_code(reply), "UNKNOWN_UNIT");

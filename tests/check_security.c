@@ -320,7 +320,7 @@ START_TEST(test_security_secrets_never_logged)
     char eval_log[PATH_MAX + 32], eval_control[64], vars[6][PATH_MAX + 64];
     snprintf(eval_log, sizeof eval_log, "%s/evaluatord.log", h->dir);
     snprintf(eval_control, sizeof eval_control, "tcp://127.0.0.1:%d", testutil_free_port());
-    snprintf(vars[0], sizeof vars[0], "%s", db_env);
+    testutil_format(vars[0], sizeof vars[0], "%s", db_env);
     snprintf(vars[1], sizeof vars[1], "EVAL_INGEST_ENDPOINT=%s", h->changes);
     snprintf(vars[2], sizeof vars[2], "EVAL_PUB_ENDPOINT=tcp://127.0.0.1:%d", alert.eval);
     snprintf(vars[3], sizeof vars[3], "EVAL_CONTROL_ENDPOINT=%s", eval_control);
@@ -338,7 +338,7 @@ START_TEST(test_security_secrets_never_logged)
     char file[PATH_MAX + 64];
     snprintf(file, sizeof file, "%s", harness_file(h, "feed.csv", csv, strlen(csv)));
     char args[PATH_MAX + 64];
-    snprintf(args, sizeof args, "feed push %s", file);
+    testutil_format(args, sizeof args, "feed push %s", file);
     int status = 0;
     char *out = harness_planctl(h, "GOV_430100", args, &status);
     ck_assert_msg(status == 0, "planctl feed push: %s", out);
@@ -358,20 +358,21 @@ START_TEST(test_security_secrets_never_logged)
                              0, NULL),
                      0);
     eval_clock_set(h->conn, "2025-10-16"); //  a new day: every duty judged again
-    snprintf(args, sizeof args, "feed push --feed-id second %s", file);
+    testutil_format(args, sizeof args, "feed push --feed-id second %s", file);
     out = harness_planctl(h, "GOV_430100", args, &status);
     free(out);
     char stranger[PATH_MAX * 2];
-    snprintf(stranger, sizeof stranger,
-             "mkdir -p %s/strangers && %s keys new GOV_430300 --dir %s/strangers >/dev/null "
-             "2>>%s/planctl.err",
-             h->dir, testutil_bin("planctl"), h->dir, h->dir);
+    testutil_format(stranger, sizeof stranger,
+                    "mkdir -p %s/strangers && %s keys new GOV_430300 --dir %s/strangers >/dev/null "
+                    "2>>%s/planctl.err",
+                    h->dir, testutil_bin("planctl"), h->dir, h->dir);
     ck_assert_int_eq(testutil_sh(stranger), 0);
-    snprintf(stranger, sizeof stranger,
-             "PLANCTL_CERT=%s/strangers/GOV_430300.cert_secret PLANCTL_SERVER_CERT=%s "
-             "PLANCTL_INGEST_ENDPOINT=%s PLANCTL_FEED_TIMEOUT_MS=1000 PLANCTL_FEED_RETRIES=0 "
-             "%s feed push %s >>%s/planctl.out 2>>%s/planctl.err",
-             h->dir, h->server_cert, h->feeds, testutil_bin("planctl"), file, h->dir, h->dir);
+    testutil_format(
+        stranger, sizeof stranger,
+        "PLANCTL_CERT=%s/strangers/GOV_430300.cert_secret PLANCTL_SERVER_CERT=%s "
+        "PLANCTL_INGEST_ENDPOINT=%s PLANCTL_FEED_TIMEOUT_MS=1000 PLANCTL_FEED_RETRIES=0 "
+        "%s feed push %s >>%s/planctl.out 2>>%s/planctl.err",
+        h->dir, h->server_cert, h->feeds, testutil_bin("planctl"), file, h->dir, h->dir);
     testutil_sh(stranger);
     zclock_sleep(1500); //  retries, dead letters and reconnects get logged
     ck_assert_int_eq(alert_proc_stop(&alert, SIGTERM), 0);

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,13 +86,26 @@ s_top(void)
     return top;
 }
 
+void
+testutil_format(char *buf, size_t size, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    int n = vsnprintf(buf, size, format, args);
+    va_end(args);
+    if (n < 0 || (size_t)n >= size) {
+        fprintf(stderr, "testutil_format: %d bytes do not fit in %zu: %.80s...\n", n, size, buf);
+        abort();
+    }
+}
+
 const char *
 testutil_repo_path(const char *relative)
 {
     static char paths[8][PATH_MAX];
     static int next;
     char *path = paths[next++ % 8];
-    snprintf(path, PATH_MAX, "%s/%s", s_top(), relative);
+    testutil_format(path, PATH_MAX, "%s/%s", s_top(), relative);
     return path;
 }
 
@@ -103,9 +117,9 @@ testutil_bin(const char *name)
     char *path = paths[next++ % 8];
     const char *dir = getenv("PLANWATCH_BIN");
     if (dir && *dir)
-        snprintf(path, PATH_MAX, "%s/%s", dir, name);
+        testutil_format(path, PATH_MAX, "%s/%s", dir, name);
     else
-        snprintf(path, PATH_MAX, "%s/bin/%s", s_top(), name);
+        testutil_format(path, PATH_MAX, "%s/bin/%s", s_top(), name);
     return path;
 }
 

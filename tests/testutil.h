@@ -25,6 +25,11 @@ PGconn *testutil_db_connect(void);
 //  The first column of the first row of a constant query, as a long (fails the test on error).
 long testutil_db_long(PGconn *conn, const char *sql);
 
+//  snprintf into buf that aborts when the text does not fit: a test never runs on a silently
+//  truncated path or command. Usable outside a check test (benchmarks).
+void testutil_format(char *buf, size_t size, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
 //  Absolute path of a file of the repository ("deploy/plan").
 const char *testutil_repo_path(const char *relative);
 

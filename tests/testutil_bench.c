@@ -42,7 +42,7 @@ bench_catalog_sized(PGconn *conn, int groups, int indicators, const char *target
     catalog_add_unit(cat, "P_BENCH", "省测试厅", UNIT_DEPT, "430000");
     catalog_add_unit(cat, "P_HELP", "省协作厅", UNIT_DEPT, "430000");
     for (int g = 0; g < groups; g++) {
-        char code[8], number[32], title[32];
+        char code[16], number[32], title[32];
         snprintf(code, sizeof code, "B%d", g + 1);
         snprintf(number, sizeof number, "二（%d）", g + 1);
         snprintf(title, sizeof title, "基准测试任务组%d", g + 1);
