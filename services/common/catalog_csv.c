@@ -276,6 +276,29 @@ s_load_tasks(load_t *ld)
     s_close(ld, &text);
 }
 
+//  The unit, role and source columns of a task_units.csv or target_units.csv row (unit and role
+//  are columns 1 and 2): checked, each error naming its field. An empty source is "seed" unless
+//  required. Returns 0 with *role and *inferred set, or -1.
+static int
+s_unit_row(load_t *ld, int line, const char *source, bool source_required, unit_role_t *role,
+           bool *inferred)
+{
+    if (!catalog_unit(ld->cat, s_col(ld, 1))) {
+        s_error(ld, line, "unit", "unknown unit '%s'", s_col(ld, 1));
+        return -1;
+    }
+    if (catalog_role_parse(s_col(ld, 2), role)) {
+        s_error(ld, line, "role", "'%s' is not lead or co", s_col(ld, 2));
+        return -1;
+    }
+    if ((*source || source_required) && strcmp(source, "seed") && strcmp(source, "inferred")) {
+        s_error(ld, line, "source", "'%s' is not seed or inferred", source);
+        return -1;
+    }
+    *inferred = source[0] == 'i';
+    return 0;
+}
+
 static void
 s_load_task_units(load_t *ld)
 {
@@ -287,24 +310,14 @@ s_load_task_units(load_t *ld)
         int line = csv_line(ld->csv);
         task_t *task = (task_t *)catalog_task(ld->cat, s_col(ld, 0));
         unit_role_t role;
-        const char *source = s_col(ld, 3);
+        bool inferred;
         if (!task) {
             s_error(ld, line, "task", "unknown task '%s'", s_col(ld, 0));
             continue;
         }
-        if (!catalog_unit(ld->cat, s_col(ld, 1))) {
-            s_error(ld, line, "unit", "unknown unit '%s'", s_col(ld, 1));
+        if (s_unit_row(ld, line, s_col(ld, 3), true, &role, &inferred) != 0)
             continue;
-        }
-        if (catalog_role_parse(s_col(ld, 2), &role)) {
-            s_error(ld, line, "role", "'%s' is not lead or co", s_col(ld, 2));
-            continue;
-        }
-        if (strcmp(source, "seed") && strcmp(source, "inferred")) {
-            s_error(ld, line, "source", "'%s' is not seed or inferred", source);
-            continue;
-        }
-        if (catalog_add_task_unit(ld->cat, task, s_col(ld, 1), role, source[0] == 'i'))
+        if (catalog_add_task_unit(ld->cat, task, s_col(ld, 1), role, inferred))
             s_error(ld, line, "unit", "'%s' listed twice for task %s", s_col(ld, 1), task->code);
     }
     s_close(ld, &text);
@@ -500,24 +513,14 @@ s_load_target_units(load_t *ld)
         int line = csv_line(ld->csv);
         target_t *target = (target_t *)catalog_target(ld->cat, s_col(ld, 0));
         unit_role_t role;
-        const char *source = csv_field(ld->csv, source_col);
+        bool inferred;
         if (!target) {
             s_error(ld, line, "target", "unknown target '%s'", s_col(ld, 0));
             continue;
         }
-        if (!catalog_unit(ld->cat, s_col(ld, 1))) {
-            s_error(ld, line, "unit", "unknown unit '%s'", s_col(ld, 1));
+        if (s_unit_row(ld, line, csv_field(ld->csv, source_col), false, &role, &inferred) != 0)
             continue;
-        }
-        if (catalog_role_parse(s_col(ld, 2), &role)) {
-            s_error(ld, line, "role", "'%s' is not lead or co", s_col(ld, 2));
-            continue;
-        }
-        if (*source && strcmp(source, "seed") && strcmp(source, "inferred")) {
-            s_error(ld, line, "source", "'%s' is not seed or inferred", source);
-            continue;
-        }
-        if (catalog_add_target_unit(target, s_col(ld, 1), role, source[0] == 'i'))
+        if (catalog_add_target_unit(target, s_col(ld, 1), role, inferred))
             s_error(ld, line, "unit", "'%s' listed twice for target %s", s_col(ld, 1),
                     target->code);
     }

@@ -30,6 +30,20 @@ s_field_bool(db_copy_t *copy, bool v)
     db_copy_field(copy, v ? "t" : "f");
 }
 
+//  One COPY row per unit of a task or a target: owner, unit, role, inferred, order.
+static void
+s_copy_unit_rows(db_copy_t *copy, const char *owner, const task_unit_t *units, size_t count)
+{
+    for (size_t j = 0; j < count; j++) {
+        db_copy_field(copy, owner);
+        db_copy_field(copy, units[j].unit);
+        db_copy_field(copy, catalog_role_name(units[j].role));
+        s_field_bool(copy, units[j].inferred);
+        s_field_int(copy, (long)j);
+        db_copy_row_end(copy);
+    }
+}
+
 static int
 s_copy_orgs(PGconn *conn, const catalog_t *cat)
 {
@@ -91,14 +105,7 @@ s_copy_tasks(PGconn *conn, const catalog_t *cat)
         return -1;
     for (size_t i = 0; i < catalog_task_count(cat); i++) {
         const task_t *t = catalog_task_at(cat, i);
-        for (size_t j = 0; j < t->unit_count; j++) {
-            db_copy_field(copy, t->code);
-            db_copy_field(copy, t->units[j].unit);
-            db_copy_field(copy, catalog_role_name(t->units[j].role));
-            s_field_bool(copy, t->units[j].inferred);
-            s_field_int(copy, (long)j);
-            db_copy_row_end(copy);
-        }
+        s_copy_unit_rows(copy, t->code, t->units, t->unit_count);
     }
     return db_copy_end(&copy) < 0 ? -1 : 0;
 }
@@ -189,14 +196,7 @@ s_copy_targets(PGconn *conn, const catalog_t *cat)
         return -1;
     for (size_t i = 0; i < catalog_target_count(cat); i++) {
         const target_t *t = catalog_target_at(cat, i);
-        for (size_t j = 0; j < t->unit_count; j++) {
-            db_copy_field(copy, t->code);
-            db_copy_field(copy, t->units[j].unit);
-            db_copy_field(copy, catalog_role_name(t->units[j].role));
-            s_field_bool(copy, t->units[j].inferred);
-            s_field_int(copy, (long)j);
-            db_copy_row_end(copy);
-        }
+        s_copy_unit_rows(copy, t->code, t->units, t->unit_count);
     }
     return db_copy_end(&copy) < 0 ? -1 : 0;
 }
