@@ -312,13 +312,7 @@ START_TEST(test_alert_stream_bad_config_one_line)
                  testutil_db_url(), s_receivers, s_escalation,
                  testutil_repo_path("deploy/calendar/holidays_cn.csv"), settings[i][0],
                  testutil_bin("alertd"));
-        int status = -1;
-        char *err = testutil_capture(command, &status);
-        ck_assert_msg(status == 2, "%s: exit %d", settings[i][0], status);
-        ck_assert_msg(*err && strchr(err, '\n') == err + strlen(err) - 1 &&
-                          strstr(err, settings[i][1]),
-                      "%s: not one line naming it: %s", settings[i][0], err);
-        free(err);
+        testutil_assert_bad_setting(command, settings[i][0], settings[i][1]);
     }
 }
 END_TEST

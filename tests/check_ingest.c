@@ -1058,14 +1058,9 @@ START_TEST(test_ingest_bad_config_one_line)
                  " INGEST_CONTROL_ENDPOINT=%s %s %s 2>&1 >/dev/null",
                  testutil_db_url(), h->server_secret, h->clients, h->control, settings[i],
                  testutil_bin("ingestd"));
-        int status = -1;
-        char *err = testutil_capture(command, &status);
         char name[64];
         snprintf(name, sizeof name, "%.*s", (int)strcspn(settings[i], "="), settings[i]);
-        ck_assert_msg(status == 2, "%s: exit %d", settings[i], status);
-        ck_assert_msg(*err && strchr(err, '\n') == err + strlen(err) - 1 && strstr(err, name),
-                      "%s: not one line naming it: %s", settings[i], err);
-        free(err);
+        testutil_assert_bad_setting(command, settings[i], name);
     }
 }
 END_TEST

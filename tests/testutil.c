@@ -99,6 +99,17 @@ testutil_format(char *buf, size_t size, const char *format, ...)
     }
 }
 
+void
+testutil_assert_bad_setting(const char *command, const char *setting, const char *named)
+{
+    int status = -1;
+    char *err = testutil_capture(command, &status);
+    ck_assert_msg(status == 2, "%s: exit %d", setting, status);
+    ck_assert_msg(*err && strchr(err, '\n') == err + strlen(err) - 1 && strstr(err, named),
+                  "%s: not one line naming %s: %s", setting, named, err);
+    free(err);
+}
+
 const char *
 testutil_repo_path(const char *relative)
 {

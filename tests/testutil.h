@@ -30,6 +30,10 @@ long testutil_db_long(PGconn *conn, const char *sql);
 void testutil_format(char *buf, size_t size, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 
+//  Runs a service's command line that carries one bad setting (its stderr redirected to stdout,
+//  stdout dropped): fails the test unless it exits 2 with exactly one line naming `named`.
+void testutil_assert_bad_setting(const char *command, const char *setting, const char *named);
+
 //  Absolute path of a file of the repository ("deploy/plan").
 const char *testutil_repo_path(const char *relative);
 
