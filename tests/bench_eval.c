@@ -168,12 +168,27 @@ s_cmp_i64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-//  Commits a 10-row feed from one city (ten indicators, the latest month, a correction) and
-//  judges it incrementally. Returns the round's microseconds.
+//  One store of the benchmark: a schema with the migrations, the catalog and the figures.
+typedef struct {
+    const char *schema; //  search_path, NULL for public
+    PGconn *conn;       //  its connection
+    PGconn *helpers[1]; //  a second connection for full loads (EVAL_LOAD_STREAMS=2)
+    catalog_t *cat;     //  the synthetic plan
+    judge_data_t *data; //  the evaluator's figures
+    long rows;          //  observations
+} store_t;
+
+//  Commits a 10-row feed from one city (ten indicators, the latest month, a correction) into
+//  the store (its connection's search_path set to the store's schema first) and judges it
+//  incrementally. Returns the round's microseconds.
 static int64_t
-s_feed_round(PGconn *conn, judge_data_t *data, const judge_options_t *opts, int k,
-             evaluatord_stats_t *last)
+s_feed_round(const store_t *st, const judge_options_t *opts, int k, evaluatord_stats_t *last)
 {
+    PGconn *conn = st->conn;
+    judge_data_t *data = st->data;
+    bench_must(db_exec(conn, "SELECT set_config('search_path', $1, false)", 1,
+                       DB_PARAMS(st->schema ? st->schema : "public")),
+               "bench_eval", "search_path");
     char unit[32], org[16], feed[64], ind0[8], nth[16];
     int city = (k * 7) % BENCH_CITIES;
     snprintf(org, sizeof org, "4301%02d", city);
@@ -293,16 +308,6 @@ s_evaluatord_rss(PGconn *conn, const char *schema)
     return hwm;
 }
 
-//  One store of the benchmark: a schema with the migrations, the catalog and the figures.
-typedef struct {
-    const char *schema; //  search_path, NULL for public
-    PGconn *conn;       //  its connection
-    PGconn *helpers[1]; //  a second connection for full loads (EVAL_LOAD_STREAMS=2)
-    catalog_t *cat;     //  the synthetic plan
-    judge_data_t *data; //  the evaluator's figures
-    long rows;          //  observations
-} store_t;
-
 static void
 s_store_setup(store_t *st, const char *schema)
 {
@@ -402,22 +407,33 @@ main(void)
     s_full(&one, &opts, &st, "catch-up round at 1x"); //  evaluatord judged feeds meanwhile
 
     //  The same feeds into both stores, alternately, so that whatever else the machine does
-    //  falls on both alike; three of each first, not timed.
-    db_exec(one.conn, "CHECKPOINT", 0, NULL);
+    //  falls on both alike; three of each first, not timed. Both through one connection, its
+    //  search_path switched between the schemas before each feed: the two stores' own backends
+    //  can sit on different CPUs (the one that grew the history often stays on the other CPU
+    //  than this process), and a round trip to a backend on the other CPU took ~95 us here
+    //  against ~8 us on the same one. A round makes some twenty round trips, so that alone put
+    //  ~1 ms on whichever store's backend was across, eval_incr_growth 1.3 or 0.8 by chance.
+    //  One backend for both: the stores differ by their history, nothing else.
+    PGconn *timing = s_connect_schema(NULL);
+    PGconn *stores[2] = {one.conn, ten.conn};
+    one.conn = ten.conn = timing;
+    db_exec(timing, "CHECKPOINT", 0, NULL);
     int64_t *t1 = calloc((size_t)repeat, sizeof *t1), *t10 = calloc((size_t)repeat, sizeof *t10);
     evaluatord_stats_t st1, st10;
     for (int k = -3; k < repeat; k++) {
         int64_t a, b;
         if (k % 2 == 0) { //  ABBA: neither store always goes first
-            a = s_feed_round(one.conn, one.data, &opts, k + 3, &st1);
-            b = s_feed_round(ten.conn, ten.data, &opts, k + 3, &st10);
+            a = s_feed_round(&one, &opts, k + 3, &st1);
+            b = s_feed_round(&ten, &opts, k + 3, &st10);
         } else {
-            b = s_feed_round(ten.conn, ten.data, &opts, k + 3, &st10);
-            a = s_feed_round(one.conn, one.data, &opts, k + 3, &st1);
+            b = s_feed_round(&ten, &opts, k + 3, &st10);
+            a = s_feed_round(&one, &opts, k + 3, &st1);
         }
         if (k >= 0)
             t1[k] = a, t10[k] = b;
     }
+    one.conn = stores[0], ten.conn = stores[1];
+    PQfinish(timing);
     int64_t incr1 = s_median(t1, repeat), incr10 = s_median(t10, repeat);
     printf("incremental, 10-row feed (median of %d, alternating): 1x history (%ld rows) %.2f ms,"
            " 10x history (%ld rows) %.2f ms (%zu subjects, %zu updates each)\n",
