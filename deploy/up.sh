@@ -16,8 +16,10 @@
 # of .env if it exists (its env_file: the webhook and SMTP secrets receivers.csv names), then
 # DATABASE_URL, PATH and HOME. The differences from docker-compose.yml: DATABASE_URL is the
 # exported one, else the private cluster under var/ (deploy/db.sh); PATH is Debian's default and
-# HOME the caller's (the image's own PATH, HOME /opt/planwatch, PLAN_DIR and MIGRATIONS_DIR, none
-# of which the services read); files are found relative to the checkout instead of /opt/planwatch.
+# HOME the caller's (the image sets its own PATH, HOME /opt/planwatch, and PLAN_DIR and
+# MIGRATIONS_DIR to its /opt/planwatch copies: here their defaults, deploy/plan and
+# deploy/migrations of the checkout, are the same files); files are found relative to the
+# checkout instead of /opt/planwatch.
 # Logs: var/log/<service>.log.
 set -eu
 
@@ -51,9 +53,23 @@ clean_exec()
     if [ "$svc" = alertd ] && [ -f "$top/.env" ]; then
         dotenv=$top/.env
     fi
+    # The files are read, not sourced: a secret such as TOKEN=a&b;c is taken literally, as
+    # compose takes it, never run; like compose, quotes around a whole value are dropped.
     exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME="${HOME:-/}" \
-        /bin/sh -c 'set -a; . "$1"; if [ -n "$2" ]; then . "$2"; fi; DATABASE_URL=$3; set +a
-            unset PWD; shift 3; exec "$@"' \
+        /bin/sh -c 'q=$(printf "\047")
+            for f in "$1" "$2"; do
+                [ -n "$f" ] || continue
+                while IFS= read -r line || [ -n "$line" ]; do
+                    case $line in [A-Za-z_]*=*) ;; *) continue ;; esac
+                    value=${line#*=}
+                    case $value in
+                    \"*\") value=${value#\"}; value=${value%\"} ;;
+                    "$q"*"$q") value=${value#"$q"}; value=${value%"$q"} ;;
+                    esac
+                    export "${line%%=*}=$value"
+                done <"$f"
+            done
+            export DATABASE_URL="$3"; unset PWD; shift 3; exec "$@"' \
         clean_exec "$top/deploy/planwatch.env" "$dotenv" "$DATABASE_URL" "$@"
 }
 

@@ -242,7 +242,8 @@ END_TEST
 
 //  The environment docker-compose.yml gives service, as `docker-compose config` run in dir
 //  resolves it (env_file entries merged into environment): sorted NAME=value lines, DATABASE_URL
-//  left out (compose builds it from PLANWATCH_DB_PASSWORD, up.sh takes the caller's). Owned.
+//  left out (compose builds it from PLANWATCH_DB_PASSWORD, up.sh takes the caller's), the $$ by
+//  which config's output escapes a literal $ read back as the $ the container gets. Owned.
 static char *
 s_compose_env(const char *dir, const char *service)
 {
@@ -250,8 +251,8 @@ s_compose_env(const char *dir, const char *service)
     snprintf(command, sizeof command,
              "cd '%s' && docker-compose config | python3 -c \"import sys, yaml;"
              " e = yaml.safe_load(sys.stdin)['services'][sys.argv[1]].get('environment') or {};"
-             " sys.stdout.write(''.join('%%s=%%s\\n' %% (k, e[k]) for k in sorted(e)"
-             " if k != 'DATABASE_URL'))\" %s",
+             " sys.stdout.write(''.join('%%s=%%s\\n' %% (k, str(e[k]).replace('\\$\\$', '\\$'))"
+             " for k in sorted(e) if k != 'DATABASE_URL'))\" %s",
              dir, service);
     int status = 0;
     char *out = testutil_capture(command, &status);
@@ -293,7 +294,9 @@ START_TEST(test_e2e_up_env_is_compose_env)
     snprintf(command, sizeof command,
              "cd %s && mkdir '%s/deploy' && cp docker-compose.yml '%s/' &&"
              " cp deploy/planwatch.env deploy/up.sh '%s/deploy/' &&"
-             " printf 'PLANWATCH_DB_PASSWORD=e2e\\nPLANWATCH_UID=4321\\nE2E_HOOK_SECRET=s3cret\\n'"
+             " printf 'PLANWATCH_DB_PASSWORD=e2e\\nPLANWATCH_UID=4321\\nE2E_HOOK_SECRET=s3cret\\n"
+             "# a secret with shell syntax in it, and a quoted one: taken literally, never run\\n"
+             "E2E_SHELLY=a&b;c `id` $HOME\\nE2E_QUOTED=\"two words\"\\n'"
              " >'%s/.env'",
              testutil_repo_path(""), dir, dir, dir, dir);
     ck_assert_int_eq(testutil_sh(command), 0);
@@ -311,6 +314,10 @@ START_TEST(test_e2e_up_env_is_compose_env)
         //  .env is alertd's env_file only: the receivers' secrets reach alertd and no one else
         int secret = strstr(up, "E2E_HOOK_SECRET=s3cret\n") != NULL;
         ck_assert_int_eq(secret, strcmp(services[i], "alertd") == 0);
+        if (secret) {
+            ck_assert_ptr_nonnull(strstr(up, "E2E_SHELLY=a&b;c `id` $HOME\n"));
+            ck_assert_ptr_nonnull(strstr(up, "E2E_QUOTED=two words\n"));
+        }
         ck_assert_ptr_null(strstr(up, "E2E_CALLER_ONLY"));
         free(compose);
         free(up);
