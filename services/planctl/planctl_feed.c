@@ -251,6 +251,12 @@ s_fail(int json, const char *path, const char *feed_id, const char *code, const 
     }
     json_t *o = json_pack("{s:s, s:s?, s:{s:s, s:s}}", "file", path, "feed_id", feed_id, "error",
                           "code", code, "message", message);
+    if (!o) {
+        //  Not UTF-8 (a path, or a message cut inside a character): the code alone as JSON, the
+        //  words on stderr.
+        fprintf(stderr, "planctl feed push: %s: %s\n", path, message);
+        o = json_pack("{s:{s:s}}", "error", "code", code);
+    }
     char *text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     if (text)
         puts(text);
