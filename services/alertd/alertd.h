@@ -145,7 +145,7 @@ int escalation_load(const char *path, escalation_t *out, size_t max, zlist_t *er
 //  Checks the unit codes of the receivers (units) and of the escalation rules (escalate_to)
 //  against the plan's responsible units (plan_dir/resp_units.csv): a typo would route nothing.
 //  Returns 0, or -1 with "FILE:LINE: FIELD: 'CODE' is not a responsible unit of ..." lines in
-//  errors (or one line when resp_units.csv cannot be read).
+//  errors (or the plan's own errors, as planctl plan load reports them, when it is broken).
 int receivers_check_units(const receivers_t *receivers, const char *receivers_path,
                           const escalation_t *rules, size_t rule_count, const char *escalation_path,
                           const char *plan_dir, zlist_t *errors);

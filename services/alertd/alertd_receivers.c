@@ -438,42 +438,18 @@ escalation_load(const char *path, escalation_t *out, size_t max, zlist_t *errors
     return bad ? -1 : count;
 }
 
-//  The codes of plan_dir/resp_units.csv as a set (keys only). NULL when it cannot be read.
-static zhashx_t *
-s_resp_units(const char *plan_dir, char *file, size_t file_size, zlist_t *errors)
-{
-    snprintf(file, file_size, "%s/resp_units.csv", plan_dir);
-    size_t size = 0;
-    char *data = text_read_file(file, &size);
-    if (!data) {
-        s_error(errors, "%s: cannot read the responsible units (PLAN_DIR)", file);
-        return NULL;
-    }
-    csv_t *csv = csv_new(data, size);
-    zhashx_t *codes = zhashx_new();
-    int col = -1, n;
-    if (csv && codes && csv_next(csv) > 0)
-        col = csv_find(csv, "code");
-    if (col < 0)
-        s_error(errors, "%s:1: header: column code is missing", file);
-    while (col >= 0 && (n = csv_next(csv)) > 0)
-        zhashx_insert(codes, csv_field(csv, col), (void *)1);
-    if (col < 0)
-        zhashx_destroy(&codes);
-    csv_destroy(&csv);
-    free(data);
-    return codes;
-}
-
 int
 receivers_check_units(const receivers_t *receivers, const char *receivers_path,
                       const escalation_t *rules, size_t rule_count, const char *escalation_path,
                       const char *plan_dir, zlist_t *errors)
 {
-    char file[1024];
-    zhashx_t *codes = s_resp_units(plan_dir, file, sizeof file, errors);
-    if (!codes)
+    //  The plan as planctl plan load reads it (the catalog's own checks): a broken plan is
+    //  reported as such, line by line.
+    catalog_t *cat = catalog_load_files(plan_dir, errors);
+    if (!cat)
         return -1;
+    char file[1024];
+    snprintf(file, sizeof file, "%s/resp_units.csv", plan_dir);
     int bad = 0;
     for (size_t i = 0; i < receivers_count(receivers); i++) {
         const receiver_t *r = receivers_at(receivers, i);
@@ -482,7 +458,7 @@ receivers_check_units(const receivers_t *receivers, const char *receivers_path,
         char *list = strdup(r->units), *save = NULL;
         for (char *code = list ? strtok_r(list, ";", &save) : NULL; code;
              code = strtok_r(NULL, ";", &save))
-            if (!zhashx_lookup(codes, code)) {
+            if (!catalog_unit(cat, code)) {
                 s_error(errors, "%s:%d: units: '%s' is not a responsible unit of %s",
                         receivers_path, r->line, code, file);
                 bad = 1;
@@ -490,11 +466,11 @@ receivers_check_units(const receivers_t *receivers, const char *receivers_path,
         free(list);
     }
     for (size_t i = 0; i < rule_count; i++)
-        if (*rules[i].escalate_to && !zhashx_lookup(codes, rules[i].escalate_to)) {
+        if (*rules[i].escalate_to && !catalog_unit(cat, rules[i].escalate_to)) {
             s_error(errors, "%s:%d: escalate_to: '%s' is not a responsible unit of %s",
                     escalation_path, rules[i].line, rules[i].escalate_to, file);
             bad = 1;
         }
-    zhashx_destroy(&codes);
+    catalog_destroy(&cat);
     return bad ? -1 : 0;
 }
