@@ -33,6 +33,14 @@
 #define ALERT_SUPERVISION "P_SUPV"          //  省政府督查室: every alert is addressed to it
 #define ALERT_ERROR_SIZE  256
 
+//  SQL: whether an unexpired silence covers alert a on the day in parameter day ("$2"). One
+//  rule for the raiser (raise_notify) and the sender (outbox), which checks again at send time.
+#define ALERT_SILENCED(day)                                                                        \
+    "EXISTS (SELECT 1 FROM alert_silence s WHERE s.expired_at IS NULL"                             \
+    "  AND s.until >= " day "::date AND (s.task IS NULL OR s.task = a.task)"                       \
+    "  AND (s.target IS NULL OR s.target = a.target)"                                              \
+    "  AND (s.org IS NULL OR s.org = a.org) AND (s.kind IS NULL OR s.kind = a.kind))"
+
 // ---------------------------------------------------------------------------------------------
 //  Configuration (alertd_main.c's table)
 

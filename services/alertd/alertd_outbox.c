@@ -27,13 +27,6 @@
 #define MS_UNTIL(col)                                                                              \
     "greatest(0, ceil(extract(epoch FROM " col " - clock_timestamp()) * 1000))::bigint"
 
-//  Whether a silence covers the alert a (the notification's day is $3).
-#define SILENCED                                                                                   \
-    "EXISTS (SELECT 1 FROM alert_silence s WHERE s.expired_at IS NULL"                             \
-    "  AND s.until >= $3::date AND (s.task IS NULL OR s.task = a.task)"                            \
-    "  AND (s.target IS NULL OR s.target = a.target)"                                              \
-    "  AND (s.org IS NULL OR s.org = a.org) AND (s.kind IS NULL OR s.kind = a.kind))"
-
 //  "{1,2,3}" (braces) or "1,2,3" of column col of rows [from, to) of res. Owned, NULL on
 //  out-of-memory.
 static char *
@@ -105,9 +98,8 @@ s_record(PGconn *conn, const alertd_config_t *config, const receiver_t *receiver
     if (result == SEND_OK)
         rc = db_exec(conn,
                      "UPDATE alert_outbox SET state = 'sent', sent_at = now(),"
-                     " attempts = attempts + 1, last_error = '', batch = $2::bigint"
-                     " WHERE id = ANY ($1::bigint[])",
-                     2, DB_PARAMS(ids, PQgetvalue(res, rows[0], COL_OUTBOX_ID))) ||
+                     " attempts = attempts + 1, last_error = '' WHERE id = ANY ($1::bigint[])",
+                     1, DB_PARAMS(ids)) ||
                      db_exec(conn,
                              "UPDATE alert_receiver SET failures = 0, next_attempt_at = now(),"
                              " last_error = '', last_ok_at = now() WHERE name = $1",
@@ -224,13 +216,15 @@ static int
 s_freeze(PGconn *conn, const receiver_t *receiver, const char *group, const char *day,
          const char *limit)
 {
-    PGresult *res = db_query(conn,
-                             "SELECT o.id, " SILENCED " FROM alert_outbox o"
-                             " JOIN alert a ON a.id = o.alert_id"
-                             " WHERE o.receiver = $1 AND o.state = 'pending' AND o.batch IS NULL"
-                             " AND o.group_key = $2 ORDER BY o.id LIMIT $4::int"
-                             " FOR UPDATE OF o SKIP LOCKED",
-                             4, DB_PARAMS(receiver->name, group, day, limit));
+    PGresult *res =
+        db_query(conn,
+                 "SELECT o.id, " ALERT_SILENCED(
+                     "$3") " FROM alert_outbox o"
+                           " JOIN alert a ON a.id = o.alert_id"
+                           " WHERE o.receiver = $1 AND o.state = 'pending' AND o.batch IS NULL"
+                           " AND o.group_key = $2 ORDER BY o.id LIMIT $4::int"
+                           " FOR UPDATE OF o SKIP LOCKED",
+                 4, DB_PARAMS(receiver->name, group, day, limit));
     if (!res)
         return -1;
     int n = PQntuples(res), *live = calloc((size_t)n + 1, sizeof *live),

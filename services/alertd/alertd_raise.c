@@ -163,16 +163,11 @@ raise_notify(PGconn *conn, const receivers_t *receivers, const alertd_config_t *
     snprintf(lvl, sizeof lvl, "%d", level);
     snprintf(wait, sizeof wait, "%ld", config ? config->group_wait_ms : 0L);
     day_format(today, day);
-    PGresult *res = db_query(
-        conn,
-        "SELECT a.kind, array_to_string(a.addressees, ';'),"
-        " coalesce(a.lead_units->0->>'code', ''),"
-        " EXISTS (SELECT 1 FROM alert_silence s WHERE s.expired_at IS NULL"
-        "  AND s.until >= $2::date AND (s.task IS NULL OR s.task = a.task)"
-        "  AND (s.target IS NULL OR s.target = a.target) AND (s.org IS NULL OR s.org = a.org)"
-        "  AND (s.kind IS NULL OR s.kind = a.kind))"
-        " FROM alert a WHERE a.id = $1",
-        2, DB_PARAMS(id, day));
+    PGresult *res = db_query(conn,
+                             "SELECT a.kind, array_to_string(a.addressees, ';'),"
+                             " coalesce(a.lead_units->0->>'code', ''), " ALERT_SILENCED(
+                                 "$2") " FROM alert a WHERE a.id = $1",
+                             2, DB_PARAMS(id, day));
     if (!res || PQntuples(res) != 1) {
         PQclear(res);
         return -1;
