@@ -364,19 +364,26 @@ catalog_add_task(catalog_t *self, const char *code, const char *parent, task_kin
     return NULL;
 }
 
+//  Appends a unit to a task's or a target's list. Returns 0, -1 when it is listed already.
+static int
+s_add_unit(task_unit_t **units, size_t *count, const char *unit, unit_role_t role, bool inferred)
+{
+    for (size_t i = 0; i < *count; i++)
+        if (strcmp((*units)[i].unit, unit) == 0)
+            return -1;
+    task_unit_t *grown = realloc(*units, (*count + 1) * sizeof *grown);
+    assert(grown);
+    *units = grown;
+    grown[(*count)++] = (task_unit_t){s_dup(unit), role, inferred};
+    return 0;
+}
+
 int
 catalog_add_task_unit(catalog_t *self, task_t *task, const char *unit, unit_role_t role,
                       bool inferred)
 {
     (void)self;
-    for (size_t i = 0; i < task->unit_count; i++)
-        if (strcmp(task->units[i].unit, unit) == 0)
-            return -1;
-    task_unit_t *units = realloc(task->units, (task->unit_count + 1) * sizeof *units);
-    assert(units);
-    task->units = units;
-    task->units[task->unit_count++] = (task_unit_t){s_dup(unit), role, inferred};
-    return 0;
+    return s_add_unit(&task->units, &task->unit_count, unit, role, inferred);
 }
 
 indicator_t *
@@ -437,12 +444,5 @@ catalog_add_target(catalog_t *self, const target_t *fields)
 int
 catalog_add_target_unit(target_t *target, const char *unit, unit_role_t role, bool inferred)
 {
-    for (size_t i = 0; i < target->unit_count; i++)
-        if (strcmp(target->units[i].unit, unit) == 0)
-            return -1;
-    task_unit_t *units = realloc(target->units, (target->unit_count + 1) * sizeof *units);
-    assert(units);
-    target->units = units;
-    target->units[target->unit_count++] = (task_unit_t){s_dup(unit), role, inferred};
-    return 0;
+    return s_add_unit(&target->units, &target->unit_count, unit, role, inferred);
 }
