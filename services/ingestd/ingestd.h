@@ -55,6 +55,11 @@ void ingestd_server_actor(zsock_t *pipe, void *args);
 
 typedef struct ingestd_auth_t ingestd_auth_t;
 
+//  Checks the key material: clients_dir a readable directory, cert_path a readable certificate
+//  with a secret key. Returns the certificate (owned), or NULL with one line in error.
+zcert_t *ingestd_auth_load_keys(const char *cert_path, const char *clients_dir, char *error,
+                                size_t error_size);
+
 //  Loads the server's secret certificate and starts CZMQ's ZAP handler (zauth) on the client
 //  certificate directory. Returns NULL with a reason in error when the certificate has no secret
 //  key, the directory is missing, or zauth does not start.

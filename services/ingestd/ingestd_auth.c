@@ -20,36 +20,49 @@ struct ingestd_auth_t {
     zcertstore_t *certstore; //  the same directory, for revocation checks per message
 };
 
-ingestd_auth_t *
-ingestd_auth_new(const char *cert_path, const char *clients_dir, char *error, size_t error_size)
+zcert_t *
+ingestd_auth_load_keys(const char *cert_path, const char *clients_dir, char *error,
+                       size_t error_size)
 {
     struct stat st;
-    if (stat(clients_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    if (stat(clients_dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+        access(clients_dir, R_OK | X_OK) != 0) {
         snprintf(error, error_size,
-                 "INGEST_CLIENTS_DIR=%s: not a directory of client public certificates",
+                 "INGEST_CLIENTS_DIR=%s: not a readable directory of client public certificates",
                  clients_dir);
         return NULL;
     }
     if (access(cert_path, R_OK) != 0) {
         snprintf(error, error_size,
-                 "INGEST_CERT=%s: cannot read the server's secret certificate (create it with "
-                 "planctl keys server DIR)",
+                 "INGEST_CERT=%s: cannot read the server's secret certificate (make certs; "
+                 "under docker-compose, PLANWATCH_UID must own it)",
                  cert_path);
         return NULL;
     }
-    ingestd_auth_t *self = calloc(1, sizeof *self);
-    if (!self)
-        return NULL;
-    self->cert = zcert_load(cert_path);
+    zcert_t *cert = zcert_load(cert_path);
     static const char zero_key[] = "0000000000000000000000000000000000000000";
-    if (!self->cert || strcmp(zcert_secret_txt(self->cert), zero_key) == 0) {
+    if (!cert || strcmp(zcert_secret_txt(cert), zero_key) == 0) {
         snprintf(error, error_size,
                  "INGEST_CERT=%s: not a secret certificate (the file with a secret-key, "
                  "server.cert_secret)",
                  cert_path);
-        ingestd_auth_destroy(&self);
+        zcert_destroy(&cert);
+    }
+    return cert;
+}
+
+ingestd_auth_t *
+ingestd_auth_new(const char *cert_path, const char *clients_dir, char *error, size_t error_size)
+{
+    zcert_t *cert = ingestd_auth_load_keys(cert_path, clients_dir, error, error_size);
+    if (!cert)
+        return NULL;
+    ingestd_auth_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        zcert_destroy(&cert);
         return NULL;
     }
+    self->cert = cert;
     self->certstore = zcertstore_new((char *)clients_dir);
     self->zauth = zactor_new(zauth, NULL);
     if (!self->certstore || !self->zauth) {

@@ -7,12 +7,10 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 //  The settings the table cannot check, before the config line. The key files are read again
-//  when the server starts (ingestd_auth_new): these checks only make a deployment's usual
-//  mistakes (no certificates yet, a container user that cannot read them) one line.
+//  when the server starts (ingestd_auth_new, the same checks): here they make a deployment's
+//  usual mistakes (no certificates yet, a container user that cannot read them) one line.
 static int
 s_check(void *args, char *error, size_t error_size)
 {
@@ -22,32 +20,10 @@ s_check(void *args, char *error, size_t error_size)
                  c->fault);
         return -1;
     }
-    struct stat st;
-    if (stat(c->clients_dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
-        access(c->clients_dir, R_OK | X_OK) != 0) {
-        snprintf(error, error_size,
-                 "INGEST_CLIENTS_DIR=%s: not a readable directory of client public certificates",
-                 c->clients_dir);
+    zcert_t *cert = ingestd_auth_load_keys(c->cert_path, c->clients_dir, error, error_size);
+    if (!cert)
         return -1;
-    }
-    if (access(c->cert_path, R_OK) != 0) {
-        snprintf(error, error_size,
-                 "INGEST_CERT=%s: cannot read the server's secret certificate (make certs; "
-                 "under docker-compose, PLANWATCH_UID must own it)",
-                 c->cert_path);
-        return -1;
-    }
-    zcert_t *cert = zcert_load(c->cert_path);
-    static const char zero_key[] = "0000000000000000000000000000000000000000";
-    int secret = cert && strcmp(zcert_secret_txt(cert), zero_key) != 0;
     zcert_destroy(&cert);
-    if (!secret) {
-        snprintf(error, error_size,
-                 "INGEST_CERT=%s: not a secret certificate (the file with a secret-key, "
-                 "server.cert_secret)",
-                 c->cert_path);
-        return -1;
-    }
     return 0;
 }
 
