@@ -5,7 +5,8 @@
 -- each notification (office stream, webhook, e-mail, planctl alerts tail/list) adds the count as of
 -- its own day. Titles written before this migration lose the count they froze at the raise.
 -- alert_outbox.requeued_by / requeued_at: `planctl alerts requeue ID --by NAME` put a 'dead' row
--- back to 'pending' (its attempts and last error are kept; it is sent as a message of its own).
+-- back to 'pending' (its attempts and last error are kept; unbatched, it goes in the next message
+-- of its receiver, with any other pending rows of its group).
 
 UPDATE alert SET title = regexp_replace(title, '，已逾期[0-9]+天$', '') WHERE kind = 'OVERDUE';
 
