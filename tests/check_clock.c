@@ -62,6 +62,33 @@ START_TEST(test_clock_periods)
 }
 END_TEST
 
+//  The last period whose figure is due: its reporting deadline passed, the day itself in time.
+START_TEST(test_clock_period_last_due)
+{
+    static const struct {
+        period_type_t type;
+        int due_months;
+        const char *as_of, *last;
+    } cases[] = {
+        {PERIOD_YEAR, 3, "2024-03-31", "2022"},     //  2023's figure is due that very day
+        {PERIOD_YEAR, 3, "2024-04-01", "2023"},     //  the day after: 2023's is due
+        {PERIOD_YEAR, 3, "2024-12-31", "2023"},     //  2024's only in March 2025
+        {PERIOD_MONTH, 1, "2024-02-29", "2023-12"}, //  January's due on the leap day itself
+        {PERIOD_MONTH, 1, "2024-03-01", "2024-01"},
+        {PERIOD_QUARTER, 2, "2024-02-29", "2023Q3"}, //  2023Q4 due 2024-02-29, that day
+        {PERIOD_QUARTER, 2, "2024-03-01", "2023Q4"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        day_t as_of;
+        ck_assert_int_eq(day_parse(cases[i].as_of, &as_of), 0);
+        period_t p = period_last_due(cases[i].type, cases[i].due_months, as_of);
+        char buf[PERIOD_TEXT_SIZE];
+        ck_assert_msg(!strcmp(period_format(&p, buf), cases[i].last), "%s: %s, expected %s",
+                      cases[i].as_of, buf, cases[i].last);
+    }
+}
+END_TEST
+
 START_TEST(test_clock_today_from_store)
 {
     PGconn *conn = testutil_db_fresh(0);
@@ -86,6 +113,7 @@ clock_suite(void)
     tcase_add_loop_test(core, test_clock_day_round_trip, 0, sizeof s_days / sizeof s_days[0]);
     tcase_add_test(core, test_clock_day_known_values);
     tcase_add_test(core, test_clock_periods);
+    tcase_add_test(core, test_clock_period_last_due);
     tcase_add_test(core, test_clock_today_from_store);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");

@@ -214,6 +214,15 @@ period_next(const period_t *p)
     return period_containing(p->type, p->end + 1);
 }
 
+period_t
+period_last_due(period_type_t type, int due_months, day_t as_of)
+{
+    period_t p = period_containing(type, as_of);
+    while (as_of <= period_due(&p, due_months))
+        p = period_containing(type, p.start - 1);
+    return p;
+}
+
 day_t
 period_due(const period_t *p, int due_months)
 {

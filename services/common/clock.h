@@ -73,6 +73,10 @@ period_t period_next(const period_t *p);
 //  period's last month (annual data with due_months 3: 31 March of the next year).
 day_t period_due(const period_t *p, int due_months);
 
+//  The last period of the type whose figure is due as of as_of: its reporting deadline
+//  (period_due) has passed, the deadline day itself still counting as in time.
+period_t period_last_due(period_type_t type, int due_months, day_t as_of);
+
 //  "year", "quarter", "month" <-> period_type_t. period_type_parse returns 0 or -1.
 const char *period_type_name(period_type_t type);
 int period_type_parse(const char *name, period_type_t *out);

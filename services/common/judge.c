@@ -427,11 +427,8 @@ s_judge_numeric(ctx_t *c, const target_t *t, const indicator_t *x, size_t scope,
     day_t figure_due = period_due(&dp, x->due_months);
 
     //  The last period whose figure was due by today (its reporting deadline passed).
-    period_t duep = period_containing(x->period, as_of);
+    period_t duep = period_last_due(x->period, x->due_months, as_of);
     int t_due = rules_ordinal(&duep);
-    while (as_of <= period_due(&duep, x->due_months)) {
-        duep = rules_period(x->period, --t_due);
-    }
 
     rules_input_t in = {
         .kind = t->kind,
@@ -785,10 +782,8 @@ s_judge_all_duties(ctx_t *c, const judge_touch_t *touched)
     for (size_t xi = 0; xi < d->n_inds; xi++) {
         const indicator_t *x = catalog_indicator_at(d->cat, xi);
         //  The periods due by now are the same for every unit reporting x.
-        int t_first = rules_ordinal(&x->first_period), t_last = t_first - 1;
-        for (period_t p = x->first_period; c->opts->as_of > period_due(&p, x->due_months);
-             p = period_next(&p))
-            t_last = rules_ordinal(&p);
+        period_t last = period_last_due(x->period, x->due_months, c->opts->as_of);
+        int t_first = rules_ordinal(&x->first_period), t_last = rules_ordinal(&last);
         if (t_last < t_first)
             continue;
         for (size_t ui = 0; ui < catalog_unit_count(d->cat); ui++) {
