@@ -231,6 +231,30 @@ catalog_target_units(const catalog_t *self, const target_t *target, size_t *coun
     return task->units;
 }
 
+size_t
+catalog_target_unit_names(const catalog_t *self, const target_t *target, unit_role_t role,
+                          char *buf, size_t size)
+{
+    size_t count = 0, n = 0, names = 0;
+    const task_unit_t *units = catalog_target_units(self, target, &count);
+    if (size)
+        buf[0] = '\0';
+    for (size_t i = 0; i < count && n < size; i++) {
+        if (units[i].role != role)
+            continue;
+        const resp_unit_t *u = catalog_unit(self, units[i].unit);
+        int m = snprintf(buf + n, size - n, "%s%s%s", names ? "、" : "",
+                         u ? u->name : units[i].unit, units[i].inferred ? "（推定）" : "");
+        if (m < 0 || (size_t)m >= size - n) {
+            buf[n] = '\0';
+            break;
+        }
+        n += (size_t)m;
+        names++;
+    }
+    return names;
+}
+
 bool
 catalog_unit_shares_target(const catalog_t *self, const char *unit, const target_t *target)
 {

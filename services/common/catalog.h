@@ -147,6 +147,12 @@ bool catalog_unit_shares_task(const catalog_t *self, const char *unit, const cha
 const task_unit_t *catalog_target_units(const catalog_t *self, const target_t *target,
                                         size_t *count);
 
+//  The names of a target's units of one role (catalog_target_units), joined with 、, a unit the
+//  catalog infers marked （推定）, into buf (cut between names when it is full). Returns the
+//  number of names written.
+size_t catalog_target_unit_names(const catalog_t *self, const target_t *target, unit_role_t role,
+                                 char *buf, size_t size);
+
 //  True when the unit is one of the target's units (catalog_target_units), or is named for the
 //  target's task group.
 bool catalog_unit_shares_target(const catalog_t *self, const char *unit, const target_t *target);

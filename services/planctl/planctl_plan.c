@@ -90,26 +90,6 @@ s_target_goal(const target_t *t, char *buf, size_t size)
         snprintf(buf, size, "%s %g %s", cmp_text[t->cmp], t->value, t->unit);
 }
 
-//  Names of a target's units of one role (catalog_target_units), joined with 、; a unit the
-//  catalog infers (the seed names none for this work) is marked （推定）, as the bulletin does.
-static void
-s_units(const catalog_t *cat, const target_t *t, unit_role_t role, char *buf, size_t size)
-{
-    buf[0] = '\0';
-    size_t n = 0, count = 0;
-    const task_unit_t *units = catalog_target_units(cat, t, &count);
-    for (size_t i = 0; i < count; i++) {
-        if (units[i].role != role)
-            continue;
-        const resp_unit_t *u = catalog_unit(cat, units[i].unit);
-        int m = snprintf(buf + n, size - n, "%s%s%s", n ? "、" : "", u ? u->name : units[i].unit,
-                         units[i].inferred ? "（推定）" : "");
-        if (m < 0 || (size_t)m >= size - n)
-            break;
-        n += (size_t)m;
-    }
-}
-
 //  Cuts a list joined with 、 into lines of at most width display columns, breaking at a 、
 //  (which goes; a single name wider than width keeps a line of its own, whole). Returns the
 //  number of lines put in lines[] (at most max), each pointing into buf, which is cut up.
@@ -202,8 +182,8 @@ s_show_rows(const catalog_t *cat, int csv)
         const org_unit_t *scope = catalog_org(cat, t->scope);
         char goal[128], deadline[DAY_TEXT_SIZE], lead[1024], co[2048];
         s_target_goal(t, goal, sizeof goal);
-        s_units(cat, t, ROLE_LEAD, lead, sizeof lead);
-        s_units(cat, t, ROLE_CO, co, sizeof co);
+        catalog_target_unit_names(cat, t, ROLE_LEAD, lead, sizeof lead);
+        catalog_target_unit_names(cat, t, ROLE_CO, co, sizeof co);
         //  With no 牵头 unit the seed makes every listed unit jointly responsible. The table
         //  wraps the list in its column rather than cutting a unit off.
         char shown[4200];

@@ -138,26 +138,11 @@ s_value(const judge_result_t *r, char *buf, size_t size)
 static void
 s_lead(const catalog_t *cat, const target_t *target, char *buf, size_t size)
 {
-    size_t count = 0;
-    const task_unit_t *units = catalog_target_units(cat, target, &count);
-    bool any_lead = false;
-    for (size_t i = 0; i < count; i++)
-        any_lead = any_lead || units[i].role == ROLE_LEAD;
-    size_t n = 0;
-    buf[0] = '\0';
-    if (!any_lead && count)
-        n = (size_t)snprintf(buf, size, "（共同）");
-    size_t start = n;
-    for (size_t i = 0; i < count && n < size; i++) {
-        if (units[i].role != (any_lead ? ROLE_LEAD : ROLE_CO))
-            continue;
-        const resp_unit_t *u = catalog_unit(cat, units[i].unit);
-        int m = snprintf(buf + n, size - n, "%s%s%s", n > start ? "、" : "",
-                         u ? u->name : units[i].unit, units[i].inferred ? "（推定）" : "");
-        if (m < 0 || (size_t)m >= size - n)
-            break;
-        n += (size_t)m;
-    }
+    static const char joint[] = "（共同）";
+    if (catalog_target_unit_names(cat, target, ROLE_LEAD, buf, size) == 0 && size > sizeof joint &&
+        catalog_target_unit_names(cat, target, ROLE_CO, buf + sizeof joint - 1,
+                                  size - sizeof joint + 1) > 0)
+        memcpy(buf, joint, sizeof joint - 1);
 }
 
 static bool
